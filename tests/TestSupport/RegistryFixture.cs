@@ -1,0 +1,46 @@
+using Xunit;
+
+namespace CvmfsImages.TestSupport;
+
+/// <summary>
+/// A class or collection fixture holding one open (no auth) registry for all tests of a class. A missing binary does
+/// not fail fixture creation: <see cref="Registry"/> then skips (or, under CI, fails) each test that asks for it.
+/// </summary>
+public sealed class RegistryFixture : IAsyncLifetime
+{
+    private DistributionRegistry? _registry;
+    private string? _unavailable;
+
+    /// <summary>The running registry; skips the calling test when it could not be started for a missing binary.</summary>
+    public DistributionRegistry Registry
+    {
+        get
+        {
+            if (_registry is null)
+            {
+                RequiredTool.SkipOrFail(_unavailable ?? "the registry fixture was not initialised");
+            }
+
+            return _registry;
+        }
+    }
+
+    public async ValueTask InitializeAsync()
+    {
+        if (RequiredTool.Find("docker-registry") is null)
+        {
+            _unavailable = "'docker-registry' is not installed: run `apt-get install docker-registry` (or ./test.sh as root, which installs it)";
+            return;
+        }
+
+        _registry = await DistributionRegistry.StartAsync(cancellationToken: TestContext.Current.CancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_registry is not null)
+        {
+            await _registry.DisposeAsync();
+        }
+    }
+}
