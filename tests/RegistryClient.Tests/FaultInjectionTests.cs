@@ -372,6 +372,44 @@ public sealed class FaultInjectionTests
     }
 
     [Fact]
+    public async Task Without_Docker_Content_Digest_the_digest_comes_from_a_GET_of_the_manifest()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var server = FakeHttpServer.Start(_ => new FakeResponse(200, Manifest).With("Content-Type", MediaTypes.OciManifest));
+        using var client = Clients.Create();
+
+        Assert.Equal(ManifestDigest, await client.ResolveDigestAsync(Reference(server), ct));
+        Assert.Equal(["HEAD", "GET"], server.Requests.Select(r => r.Method));
+    }
+
+    [Fact]
+    public async Task A_token_the_registry_stops_accepting_is_replaced_on_the_401()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var issued = 0;
+        await using var tokens = FakeHttpServer.Start(_ =>
+            FakeResponse.Text(200, $"{{\"token\":\"token-{Interlocked.Increment(ref issued)}\",\"expires_in\":300}}"));
+        var accepted = "token-1";
+        await using var registry = FakeHttpServer.Start(r => r.Header("Authorization") == $"Bearer {accepted}"
+            ? ManifestResponse(r)
+            : FakeResponse.Error(401, "UNAUTHORIZED", "authentication required")
+                .With("WWW-Authenticate", $"Bearer realm=\"{tokens.BaseUri}token\",service=\"fake\",scope=\"repository:ns/image:pull\""));
+        using var client = Clients.Create();
+
+        await client.GetManifestAsync(Reference(registry), ct);
+        await client.GetManifestAsync(Reference(registry), ct);
+        Assert.Equal(1, issued);
+
+        accepted = "token-2"; // the registry revokes token-1
+        await client.GetManifestAsync(Reference(registry), ct);
+        Assert.Equal(2, issued);
+        var tokenRequest = tokens.Requests.First();
+        Assert.Contains("service=fake", tokenRequest.Query, StringComparison.Ordinal);
+        Assert.Contains("scope=repository%3Ans%2Fimage%3Apull", tokenRequest.Query, StringComparison.Ordinal);
+        Assert.Null(tokenRequest.Header("Authorization")); // anonymous: no credentials configured
+    }
+
+    [Fact]
     public async Task Requests_to_one_registry_are_limited_in_number_at_once()
     {
         var ct = TestContext.Current.CancellationToken;

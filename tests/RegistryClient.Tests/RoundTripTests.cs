@@ -138,6 +138,7 @@ public sealed class RoundTripTests : IClassFixture<RegistryFixture>
 
         var missingTag = await Assert.ThrowsAsync<RegistryException>(() => client.ResolveDigestAsync(reference.WithTag("nope"), ct));
         Assert.Equal(HttpStatusCode.NotFound, missingTag.Status);
+        Assert.True(missingTag.HasErrorCode("MANIFEST_UNKNOWN"), missingTag.Message);
 
         var missingRepo = await Assert.ThrowsAsync<RegistryException>(() => client.ListTagsAsync(RepositoryName.Parse($"{_fixture.Registry.Host}/no/such"), ct));
         Assert.True(missingRepo.HasErrorCode("NAME_UNKNOWN"), missingRepo.Message);
