@@ -8,7 +8,7 @@ namespace CvmfsImages.Registry.Blobs;
 /// it asks again from the current offset with a <c>Range</c> request, at most a bounded number of times. A server that
 /// ignores the range (200 instead of 206) is read from the start and the known prefix skipped.
 /// </summary>
-internal sealed class ResumingStream : Stream
+internal sealed class ResumingStream : ReadOnlyStream
 {
     /// <summary>Opens the blob from an offset; returns the body and the offset it starts at (the offset or 0).</summary>
     public delegate Task<(Stream Body, long Start)> Opener(long offset, CancellationToken cancellationToken);
@@ -33,25 +33,17 @@ internal sealed class ResumingStream : Stream
         _logger = logger;
     }
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
     public override long Length => _size;
 
-    public override long Position
+    protected override long BytesRead => _position;
+
+    public override int Read(Span<byte> buffer)
     {
-        get => _position;
-        set => throw new NotSupportedException();
+        var rented = new byte[buffer.Length];
+        var read = ReadAsync(rented, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        rented.AsSpan(0, read).CopyTo(buffer);
+        return read;
     }
-
-    public override int Read(byte[] buffer, int offset, int count) =>
-        ReadAsync(buffer.AsMemory(offset, count), CancellationToken.None).AsTask().GetAwaiter().GetResult();
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -95,16 +87,6 @@ internal sealed class ResumingStream : Stream
             }
         }
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
