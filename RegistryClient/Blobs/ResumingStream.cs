@@ -6,7 +6,8 @@ namespace CvmfsImages.Registry.Blobs;
 /// <summary>
 /// A blob download that survives dropped connections: when reading fails (or the body ends before the blob's size),
 /// it asks again from the current offset with a <c>Range</c> request, at most a bounded number of times. A server that
-/// ignores the range (200 instead of 206) is read from the start and the known prefix skipped.
+/// ignores the range (200 instead of 206) is read from the start and the known prefix skipped. A read that brings no
+/// data for the idle timeout counts as a dropped connection (a stalled socket must not hang a sync forever).
 /// </summary>
 internal sealed class ResumingStream : ReadOnlyStream
 {
@@ -17,14 +18,16 @@ internal sealed class ResumingStream : ReadOnlyStream
     private readonly Digest _digest;
     private readonly long _size;
     private readonly ILogger _logger;
+    private readonly TimeSpan _idleTimeout;
     private Stream _current;
     private long _currentOffset;
     private long _position;
     private int _resumesLeft;
     private int _resumes;
 
-    public ResumingStream(Stream first, Opener open, Digest digest, long size, int maxResumes, ILogger logger)
+    public ResumingStream(Stream first, Opener open, Digest digest, long size, int maxResumes, TimeSpan idleTimeout, ILogger logger)
     {
+        _idleTimeout = idleTimeout;
         _current = first;
         _open = open;
         _digest = digest;
@@ -53,7 +56,7 @@ internal sealed class ResumingStream : ReadOnlyStream
             try
             {
                 await SkipToPositionAsync(cancellationToken);
-                var read = await _current.ReadAsync(buffer, cancellationToken);
+                var read = await ReadWithIdleTimeoutAsync(buffer, cancellationToken);
                 if (read == 0 && _position < _size && buffer.Length > 0)
                 {
                     endedEarly = true;
@@ -104,6 +107,20 @@ internal sealed class ResumingStream : ReadOnlyStream
         await base.DisposeAsync();
     }
 
+    private async ValueTask<int> ReadWithIdleTimeoutAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        idle.CancelAfter(_idleTimeout);
+        try
+        {
+            return await _current.ReadAsync(buffer, idle.Token);
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new IOException($"no data for {_idleTimeout.TotalSeconds:0.#} s at byte {_position}", ex);
+        }
+    }
+
     private async Task SkipToPositionAsync(CancellationToken cancellationToken)
     {
         if (_currentOffset >= _position)
@@ -114,7 +131,7 @@ internal sealed class ResumingStream : ReadOnlyStream
         var scratch = new byte[81920];
         while (_currentOffset < _position)
         {
-            var read = await _current.ReadAsync(scratch.AsMemory(0, (int)Math.Min(scratch.Length, _position - _currentOffset)), cancellationToken);
+            var read = await ReadWithIdleTimeoutAsync(scratch.AsMemory(0, (int)Math.Min(scratch.Length, _position - _currentOffset)), cancellationToken);
             if (read == 0)
             {
                 throw new IOException($"the connection ended at byte {_currentOffset} while skipping to byte {_position}");

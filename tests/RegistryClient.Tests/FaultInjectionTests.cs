@@ -152,8 +152,7 @@ public sealed class FaultInjectionTests
                 return new FakeResponse(200, blob) { DropAfterBytes = 100_000 };
             }
 
-            var from = long.Parse(r.Header("Range")!["bytes=".Length..].TrimEnd('-'), CultureInfo.InvariantCulture);
-            return new FakeResponse(206, blob[(int)from..]).With("Content-Range", $"bytes {from}-{blob.Length - 1}/{blob.Length}");
+            return RangeResponse(blob, r);
         });
         using var cache = new TempDirectory("cache");
         using var client = Clients.Create(o => o.BlobCacheDirectory = cache.Path);
@@ -167,6 +166,22 @@ public sealed class FaultInjectionTests
         var resumedAt = long.Parse(requests[1].Header("Range")!["bytes=".Length..].TrimEnd('-'), CultureInfo.InvariantCulture);
         Assert.InRange(resumedAt, 1, 100_000);
         Assert.True(File.Exists(Path.Combine(cache.Path, "blobs", "sha256", Digest.Sha256(blob).Hex)));
+    }
+
+    [Fact]
+    public async Task A_stalled_blob_download_times_out_and_resumes()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var blob = RandomBytes(100_000);
+        var gets = 0;
+        await using var server = FakeHttpServer.Start(r => Interlocked.Increment(ref gets) == 1
+            ? new FakeResponse(200, blob) { StallAfterBytes = 30_000 }
+            : RangeResponse(blob, r));
+        using var client = Clients.Create(o => o.RequestTimeout = TimeSpan.FromSeconds(1));
+
+        Assert.Equal(blob, await RoundTripTests.ReadAllAsync(client, Repository(server), Descriptor(blob), ct));
+        Assert.Equal(2, gets);
+        Assert.StartsWith("bytes=", server.Requests.Last().Header("Range"), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -437,6 +452,13 @@ public sealed class FaultInjectionTests
         while ((current = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, current) != current)
         {
         }
+    }
+
+    // 206 for "Range: bytes=N-".
+    private static FakeResponse RangeResponse(byte[] blob, FakeRequest request)
+    {
+        var from = int.Parse(request.Header("Range")!["bytes=".Length..].TrimEnd('-'), CultureInfo.InvariantCulture);
+        return new FakeResponse(206, blob[from..]).With("Content-Range", $"bytes {from}-{blob.Length - 1}/{blob.Length}");
     }
 
     private static FakeResponse ManifestResponse(FakeRequest request) =>

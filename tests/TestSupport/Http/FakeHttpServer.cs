@@ -185,9 +185,14 @@ public sealed class FakeHttpServer : IAsyncDisposable
             return true;
         }
 
-        var count = Math.Min(response.DropAfterBytes ?? response.Body.Length, response.Body.Length);
+        var count = Math.Min(response.DropAfterBytes ?? response.StallAfterBytes ?? response.Body.Length, response.Body.Length);
         await stream.WriteAsync(response.Body.AsMemory(0, count), cancellationToken);
         await stream.FlushAsync(cancellationToken);
+        if (response.StallAfterBytes is not null)
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+
         return response.DropAfterBytes is null;
     }
 
