@@ -140,6 +140,27 @@ public sealed class FaultInjectionTests
     }
 
     [Fact]
+    public async Task A_server_that_never_answers_times_out_each_attempt_and_is_reported_as_transient()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var calls = 0;
+        await using var server = FakeHttpServer.Start(r => Interlocked.Increment(ref calls) <= 2 ? new FakeResponse(200) { Hang = true } : ManifestResponse(r));
+        using var client = Clients.Create(
+            o =>
+            {
+                o.RequestTimeout = TimeSpan.FromSeconds(1);
+                o.MaxRetries = 1;
+            },
+            new ImmediateTimeProvider(Start));
+
+        var ex = await Assert.ThrowsAsync<RegistryException>(() => client.GetManifestAsync(Reference(server), ct));
+        Assert.True(ex.IsTransient);
+        Assert.Contains("no response within 1 s (after 2 attempts)", ex.Message, StringComparison.Ordinal);
+
+        Assert.Equal(ManifestDigest, (await client.GetManifestAsync(Reference(server), ct)).Digest); // the third answers
+    }
+
+    [Fact]
     public async Task A_dropped_blob_download_resumes_with_a_Range_request()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -166,6 +166,11 @@ public sealed class FakeHttpServer : IAsyncDisposable
     // False when the connection was dropped on purpose.
     private static async Task<bool> WriteResponseAsync(NetworkStream stream, FakeRequest request, FakeResponse response, CancellationToken cancellationToken)
     {
+        if (response.Hang)
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+
         var head = new StringBuilder();
         head.Append(CultureInfo.InvariantCulture, $"HTTP/1.1 {response.Status} {Reason(response.Status)}\r\n");
         foreach (var (name, value) in response.Headers)
