@@ -41,6 +41,24 @@ public sealed class UnitTests
     public void Platform_accepts_by_os_architecture_and_variant(string wanted, string offered, bool accepted) =>
         Assert.Equal(accepted, Platform.Parse(wanted).Accepts(Platform.Parse(offered)));
 
+    [Fact]
+    public void Index_selection_prefers_the_exact_variant_and_skips_attestations_and_unknown_types()
+    {
+        static Descriptor Entry(string platform, string mediaType = MediaTypes.OciManifest, char fill = 'a') =>
+            new(mediaType, Registry.Names.Digest.Parse("sha256:" + new string(fill, 64)), 100) { Platform = Platform.Parse(platform) };
+        var v6 = Entry("linux/arm/v6", fill: '1');
+        var v7 = Entry("linux/arm/v7", fill: '2');
+        var attestation = Entry("unknown/unknown", fill: '3');
+        var foreign = Entry("linux/amd64", "application/vnd.example.other", '4');
+        var amd = Entry("linux/amd64", fill: '5');
+        IReadOnlyList<Descriptor> index = [attestation, foreign, v6, v7, amd];
+
+        Assert.Same(v7, Registry.RegistryClient.SelectPlatform(index, Platform.Parse("linux/arm/v7")));
+        Assert.Same(v6, Registry.RegistryClient.SelectPlatform(index, Platform.Parse("linux/arm")));
+        Assert.Same(amd, Registry.RegistryClient.SelectPlatform(index, Platform.LinuxAmd64));
+        Assert.Null(Registry.RegistryClient.SelectPlatform(index, Platform.Parse("linux/s390x")));
+    }
+
     [Theory]
     [InlineData("*", "anything", true)]
     [InlineData("*", "", true)]
