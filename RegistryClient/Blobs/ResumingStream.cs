@@ -86,7 +86,17 @@ internal sealed class ResumingStream : ReadOnlyStream
                 Registry.RegistryClient.Log.BlobResuming(_logger, _digest, _position, ex.Message, _resumes);
                 await _current.DisposeAsync();
                 _current = Stream.Null;
-                (_current, _currentOffset) = await _open(_position, cancellationToken);
+                try
+                {
+                    (_current, _currentOffset) = await _open(_position, cancellationToken);
+                }
+                catch (RegistryException range) when (range.Status == System.Net.HttpStatusCode.RequestedRangeNotSatisfiable)
+                {
+                    // The server has no bytes beyond this point: the blob is short, which the verifier reports.
+                    _current = Stream.Null;
+                    _currentOffset = _position;
+                    _resumesLeft = 0;
+                }
             }
         }
     }

@@ -246,7 +246,8 @@ public sealed class FaultInjectionTests
     {
         var ct = TestContext.Current.CancellationToken;
         var blob = RandomBytes(10_000);
-        await using var server = FakeHttpServer.Start(_ => new FakeResponse(200, blob[..9_000]));
+        // Like Distribution: the short body in full, and 416 for a range that starts at its end.
+        await using var server = FakeHttpServer.Start(r => r.Header("Range") is null ? new FakeResponse(200, blob[..9_000]) : new FakeResponse(416));
         using var cache = new TempDirectory("cache");
         using var client = Clients.Create(o =>
         {
@@ -259,6 +260,7 @@ public sealed class FaultInjectionTests
         Assert.Equal(10_000, ex.ExpectedSize);
         Assert.Equal(9_000, ex.ActualSize);
         Assert.Null(ex.Actual);
+        Assert.Equal(2, server.Requests.Count);
         AssertCacheEmpty(cache);
     }
 
