@@ -62,12 +62,14 @@ ours=()
 peer=()
 ours_cpu=()
 peer_cpu=()
+ours_inproc=()
 for i in $(seq "$runs"); do
   rm -rf "$work/cache" "$work/oci"
   sync
   rm -f "$work/cpu.txt"
   t0=$(now); "${timer[@]}" "$bench" pull "$ref" "$work/cache" >"$work/ours.txt"; t1=$(now)
   ours_cpu+=("$(cpu)")
+  ours_inproc+=("$(sed -n 's/.* in \([0-9.]*\) s (in-process)/\1/p' "$work/ours.txt")")
   ours+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')")
   rm -f "$work/cpu.txt"
   t0=$(now); "${timer[@]}" skopeo --policy "$work/policy.json" copy -q --src-tls-verify=false "docker://$ref" "oci:$work/oci:1" >/dev/null; t1=$(now)
@@ -85,6 +87,9 @@ m_ours=$(median "${ours[@]}")
 m_peer=$(median "${peer[@]}")
 printf 'median of %d runs, %s MB image: ours %.3f s, skopeo %.3f s\n' "$runs" "$megabytes" "$m_ours" "$m_peer"
 printf 'ratio ours/skopeo: %.2f (target <= 1.0)\n' "$(awk -v a="$m_ours" -v b="$m_peer" 'BEGIN { print a / b }')"
+# The service is a long-running process: without .NET's process start (~0.1-0.3 s here) the pull itself compares as:
+m_inproc=$(median "${ours_inproc[@]}")
+printf 'ratio ours (in-process, no process start) / skopeo (whole command): %.2f\n' "$(awk -v a="$m_inproc" -v b="$m_peer" 'BEGIN { print a / b }')"
 if [ "${#timer[@]}" -gt 0 ]; then
   printf 'cpu (user+sys) medians: ours %s s, skopeo %s s\n' "$(median "${ours_cpu[@]}")" "$(median "${peer_cpu[@]}")"
 fi
