@@ -307,6 +307,23 @@ public sealed class FaultInjectionTests
     }
 
     [Fact]
+    public async Task Plain_http_to_a_host_that_is_neither_loopback_nor_insecure_is_refused_before_sending()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var blob = RandomBytes(1_000);
+        await using var registry = FakeHttpServer.Start(r => r.Path.Contains("/blobs/", StringComparison.Ordinal)
+            ? new FakeResponse(307).With("Location", "http://objects.example.invalid/blob")
+            : FakeResponse.Error(401, "UNAUTHORIZED", "token required").With("WWW-Authenticate", "Bearer realm=\"http://auth.example.invalid/token\",service=\"x\""));
+        using var client = Clients.Create(o => o.MaxRetries = 0);
+
+        var redirect = await Assert.ThrowsAsync<RegistryException>(() => RoundTripTests.ReadAllAsync(client, Repository(registry), Descriptor(blob), ct));
+        Assert.Contains("refusing plain HTTP to objects.example.invalid", redirect.Message, StringComparison.Ordinal);
+
+        var realm = await Assert.ThrowsAsync<RegistryException>(() => client.GetManifestAsync(Reference(registry), ct));
+        Assert.Contains("plain-HTTP realm http://auth.example.invalid/token; refused", realm.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Tags_are_followed_across_pages_by_the_Link_header()
     {
         var ct = TestContext.Current.CancellationToken;
