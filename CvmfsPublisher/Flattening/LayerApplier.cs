@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Formats.Tar;
-using Microsoft.Win32.SafeHandles;
 
 namespace CvmfsImages.Publisher.Flattening;
 
@@ -241,16 +240,16 @@ internal sealed class LayerApplier
                 written += Copy(data, file, offset, length);
             }
 
-            TreeWriter.Truncate(file, sparse.RealSize, physical);
+            file.Truncate(sparse.RealSize);
         }
 
         var (s, ns) = Time(entry);
-        TreeWriter.SetTimes(file, s, ns, physical);
+        file.SetTimes(s, ns);
         _counters.Files++;
         _counters.Bytes += written;
     }
 
-    private long Copy(Stream? data, SafeFileHandle file, long offset, long length)
+    private long Copy(Stream? data, WritableFile file, long offset, long length)
     {
         if (length == 0)
         {
@@ -271,7 +270,7 @@ internal sealed class LayerApplier
                 throw new EndOfStreamException($"the layer ends {remaining} bytes before the end of this file");
             }
 
-            RandomAccess.Write(file, _buffer.AsSpan(0, n), offset);
+            file.Write(_buffer.AsSpan(0, n), offset);
             offset += n;
             remaining -= n;
         }
