@@ -138,3 +138,15 @@ echo "ours / umoci unpack (root):     $(ratio "${wall[ours]}" "${wall[umoci-root
 echo "ours / umoci unpack --rootless: $(ratio "${wall[ours]}" "${wall[umoci-rootless]}")  $(ratio "${cpu[ours]}" "${cpu[umoci-rootless]}")"
 echo "ours / tar -xzf (both layers):  $(ratio "${wall[ours]}" "${wall[tar]}")  $(ratio "${cpu[ours]}" "${cpu[tar]}")   (target <= 1.00)"
 echo "(ours includes .NET start-up and JIT, the DiffID checks, and the Singularity metadata.)"
+
+# Memory must not grow with layer size: flatten a layer holding one 512 MiB file and compare peak RSS.
+echo
+echo "== memory: a layer with one 512 MiB file"
+mkdir -p "$work/src/big"
+head -c $((512 * 1024 * 1024)) /dev/zero > "$work/src/big/blob"
+tar -C "$work/src/big" -cf - blob | gzip -1 > "$work/src/big.tar.gz"
+rm -rf "$work/src/big"
+: > "$work/results.big"
+measure big "${ours[@]}" "$work/out" "$work/src/big.tar.gz"
+big_kib=$(cut -d' ' -f2 "$work/results.big")
+echo "peak RSS: minbase layers $(( ${mem[ours]} / 1024 )) MiB, one 512 MiB file $(( big_kib / 1024 )) MiB"

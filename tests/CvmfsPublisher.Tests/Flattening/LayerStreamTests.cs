@@ -120,6 +120,16 @@ public sealed class LayerStreamTests
     }
 
     [Fact]
+    public async Task An_io_error_in_the_middle_of_a_layer_removes_the_tree_and_keeps_the_error()
+    {
+        var tar = Sample().ToTar();
+        var layer = new LayerInput(TestLayers.OciTar, "sha256:" + new string('e', 64), _ =>
+            Task.FromResult<Stream>(new FailingStream(tar, failAfter: tar.Length / 2, new IOException("No space left on device"))));
+        var ex = await TestLayers.FailsAsync<IOException>([TestLayers.Plain(new TarBuilder().File("first", "1")), layer]);
+        Assert.Contains("No space left on device", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Cancellation_stops_the_flatten_and_removes_the_tree()
     {
         using var cts = new CancellationTokenSource();
@@ -166,6 +176,24 @@ public sealed class LayerStreamTests
         "zstd" => TarBuilder.Zstd(tar),
         _ => tar,
     };
+
+    /// <summary>Returns the first bytes of <c>data</c>, then throws.</summary>
+    private sealed class FailingStream(byte[] data, int failAfter, Exception error) : MemoryStream(data, 0, failAfter)
+    {
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var n = base.Read(buffer, offset, count);
+            return n > 0 ? n : throw error;
+        }
+
+        public override int Read(Span<byte> buffer)
+        {
+            var array = new byte[buffer.Length];
+            var n = Read(array, 0, array.Length);
+            array.AsSpan(0, n).CopyTo(buffer);
+            return n;
+        }
+    }
 
     private sealed class SynchronousProgress(List<FlattenProgress> reports) : IProgress<FlattenProgress>
     {
