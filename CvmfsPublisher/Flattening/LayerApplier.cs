@@ -39,7 +39,7 @@ internal sealed class LayerApplier
             {
                 entry = reader.GetNextEntry(copyData: false);
             }
-            catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException or FormatException or NotSupportedException or ArgumentException or OverflowException)
+            catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException or FormatException or NotSupportedException or ArgumentException or OverflowException or InvalidOperationException)
             {
                 var where = last is null ? "at its first entry" : $"after entry '{last}'";
                 throw new LayerException($"Layer {layerDigest} is not a readable tar {where}: {ex.Message}", layerDigest, null, ex);

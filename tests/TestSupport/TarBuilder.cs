@@ -93,6 +93,28 @@ public sealed partial class TarBuilder
     /// <summary>Raw bytes written between entries (a hostile header, garbage).</summary>
     public TarBuilder Raw(byte[] bytes) => Step((s, _) => s.Write(bytes));
 
+    /// <summary>
+    /// A raw ustar header block with a correct checksum and whatever type flag and size the test wants (the size
+    /// need not match any data that follows): for headers no well-behaved writer produces.
+    /// </summary>
+    public TarBuilder RawHeader(string name, char typeFlag, long size, string linkName = "")
+    {
+        var header = new byte[512];
+        Encoding.ASCII.GetBytes(name).AsSpan(0, Math.Min(name.Length, 100)).CopyTo(header);
+        Encoding.ASCII.GetBytes("0000644\0").CopyTo(header, 100);
+        Encoding.ASCII.GetBytes("0000000\0").CopyTo(header, 108);
+        Encoding.ASCII.GetBytes("0000000\0").CopyTo(header, 116);
+        Encoding.ASCII.GetBytes(Convert.ToString(size, 8).PadLeft(11, '0') + "\0").CopyTo(header, 124);
+        Encoding.ASCII.GetBytes("00000000000\0").CopyTo(header, 136);
+        header[156] = (byte)typeFlag;
+        Encoding.ASCII.GetBytes(linkName).AsSpan(0, Math.Min(linkName.Length, 100)).CopyTo(header.AsSpan(157));
+        Encoding.ASCII.GetBytes("ustar\0" + "00").CopyTo(header, 257);
+        Encoding.ASCII.GetBytes("        ").CopyTo(header, 148);
+        var sum = header.Sum(b => b);
+        Encoding.ASCII.GetBytes(Convert.ToString(sum, 8).PadLeft(6, '0') + "\0 ").CopyTo(header, 148);
+        return Raw(header);
+    }
+
     /// <summary>The tar, with its end-of-archive marker.</summary>
     public byte[] ToTar()
     {

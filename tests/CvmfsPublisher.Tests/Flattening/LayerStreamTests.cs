@@ -111,6 +111,19 @@ public sealed class LayerStreamTests
         Assert.Contains(new string('b', 64), ex.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData('x', 3_000_000_000L)] // a PAX header claiming 3 GB
+    [InlineData('S', 1000L)]           // GNU old sparse: not supported by System.Formats.Tar
+    [InlineData('7', 1_000_000L)]      // a file header whose data never comes
+    [InlineData('Z', 0L)]              // an unknown type
+    public async Task Malformed_headers_are_an_error_naming_the_layer(char type, long size)
+    {
+        var bytes = new TarBuilder().File("ok", "ok").RawHeader("bad", type, size).ToTar();
+        var layer = TestLayers.FromBytes(bytes, TestLayers.OciTar, "sha256:" + new string('f', 64));
+        var ex = await TestLayers.FailsAsync<LayerException>([layer]);
+        Assert.Equal(layer.Digest, ex.LayerDigest);
+    }
+
     [Fact]
     public async Task A_failing_layer_source_removes_the_tree_and_keeps_the_cause()
     {
