@@ -69,11 +69,24 @@ public sealed partial class ImageFlattener
                 LogLayerStarted(target, i + 1, layers.Count, layer.Digest, layer.MediaType);
                 var stored = await layer.OpenAsync(cancellationToken);
                 var index = i;
-                var bytes = await Task.Factory.StartNew(
-                    () => ApplyLayer(applier, layer, stored, verify ? diffId : null, index, layers.Count, options.Progress, cancellationToken),
-                    cancellationToken,
-                    TaskCreationOptions.LongRunning,
-                    TaskScheduler.Default);
+                long bytes;
+
+                // Reads are blocking; cancelling disposes the layer stream, which is how a stalled network read ends.
+                using (cancellationToken.Register(static s => ((Stream)s!).Dispose(), stored))
+                {
+                    try
+                    {
+                        bytes = await Task.Factory.StartNew(
+                            () => ApplyLayer(applier, layer, stored, verify ? diffId : null, index, layers.Count, options.Progress, cancellationToken),
+                            cancellationToken,
+                            TaskCreationOptions.LongRunning,
+                            TaskScheduler.Default);
+                    }
+                    catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is not OperationCanceledException)
+                    {
+                        throw new OperationCanceledException($"Flattening {target} was cancelled in layer {layer.Digest}.", ex, cancellationToken);
+                    }
+                }
                 LogLayerApplied(target, i + 1, layers.Count, layer.Digest, bytes);
             }
 

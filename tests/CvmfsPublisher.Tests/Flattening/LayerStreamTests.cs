@@ -159,6 +159,19 @@ public sealed class LayerStreamTests
     }
 
     [Fact]
+    public async Task Cancellation_ends_a_read_that_would_block_forever()
+    {
+        using var cts = new CancellationTokenSource();
+        var stalled = new StalledStream(new TarBuilder().File("a", "a").ToTar()[..1024], () => cts.Cancel());
+        var layer = new LayerInput(TestLayers.OciTar, "sha256:" + new string('9', 64), _ => Task.FromResult<Stream>(stalled));
+        using var temp = new TempDirectory("flatten");
+        var root = temp.Combine("root");
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            new ImageFlattener().FlattenAsync([layer], ImageConfig.Empty, root, null, cts.Token));
+        Assert.False(Path.Exists(root));
+    }
+
+    [Fact]
     public async Task The_target_must_not_exist_and_its_parent_must()
     {
         using var temp = new TempDirectory("flatten");
@@ -205,6 +218,39 @@ public sealed class LayerStreamTests
             var n = Read(array, 0, array.Length);
             array.AsSpan(0, n).CopyTo(buffer);
             return n;
+        }
+    }
+
+    /// <summary>Returns its bytes, then blocks (as a stalled connection does) until disposed.</summary>
+    private sealed class StalledStream(byte[] data, Action onStall) : MemoryStream(data)
+    {
+        private readonly ManualResetEventSlim _disposed = new();
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var n = base.Read(buffer, offset, count);
+            if (n > 0)
+            {
+                return n;
+            }
+
+            onStall();
+            _disposed.Wait(TimeSpan.FromMinutes(2));
+            throw new ObjectDisposedException(nameof(StalledStream));
+        }
+
+        public override int Read(Span<byte> buffer)
+        {
+            var array = new byte[buffer.Length];
+            var n = Read(array, 0, array.Length);
+            array.AsSpan(0, n).CopyTo(buffer);
+            return n;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            _disposed.Set();
+            base.Dispose(disposing);
         }
     }
 
