@@ -258,13 +258,21 @@ public sealed partial class CvmfsRepository
                 var digest = add.Metadata.ConfigDigest;
                 snapshot.Metadata.TryGetValue(digest, out var existing);
                 ImageMetadata metadata;
-                if (snapshot.ImageDirectories.Contains(digest))
+                if (snapshot.ImageDirectories.Contains(digest) && existing is not null)
                 {
                     // Already there (same config digest, same content): record the new sources only.
-                    metadata = existing is null ? Stamp(add.Metadata, now) : Merge(existing, add.Metadata);
+                    metadata = Merge(existing, add.Metadata);
                 }
                 else
                 {
+                    if (snapshot.ImageDirectories.Contains(digest))
+                    {
+                        // A directory without metadata was never completed (metadata is written after the tree, in
+                        // the same transaction or the one after an ingest): it may be partial, so it is replaced.
+                        await session.RemoveImageAsync(digest, ct).ConfigureAwait(false);
+                        snapshot.ImageDirectories.Remove(digest);
+                    }
+
                     PrepareStagedTree(add.StagedTree);
                     await session.AddImageAsync(digest, add.StagedTree, ct).ConfigureAwait(false);
                     snapshot.ImageDirectories.Add(digest);

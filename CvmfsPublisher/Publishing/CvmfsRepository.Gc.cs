@@ -80,14 +80,15 @@ public sealed partial class CvmfsRepository
                 continue;
             }
 
-            if (!snapshot.ImageDirectories.Contains(digest))
+            if (!snapshot.ImageDirectories.Contains(digest) || metadata is null)
             {
-                plan.Due.Add(digest); // metadata of an image that is gone: nothing to protect
+                // Metadata of an image that is gone, or a directory never completed (an interrupted ingest or copy):
+                // no tag ever pointed at either, so there is nothing to protect.
+                plan.Due.Add(digest);
             }
-            else if (metadata?.UnreferencedSince is not { } since)
+            else if (metadata.UnreferencedSince is not { } since)
             {
-                // A directory without metadata is left over from an interrupted ingest: it gets a stub to carry the clock.
-                plan.ToMark.Add(metadata ?? new ImageMetadata { ConfigDigest = digest, ManifestDigest = string.Empty, Platform = string.Empty });
+                plan.ToMark.Add(metadata);
             }
             else if (now - since >= options.GcGracePeriod)
             {
@@ -116,7 +117,7 @@ public sealed partial class CvmfsRepository
             {
                 snapshot.Metadata.TryGetValue(digest, out var metadata);
                 var stillDue = !snapshot.IsReferenced(digest) &&
-                               (!snapshot.ImageDirectories.Contains(digest) ||
+                               (!snapshot.ImageDirectories.Contains(digest) || metadata is null ||
                                 (metadata?.UnreferencedSince is { } since && now - since >= options.GcGracePeriod));
                 if (!stillDue)
                 {

@@ -30,7 +30,7 @@ internal sealed class DirectorySession : IRepositorySession
             throw new IOException($"'{tree.Full(relative)}' already exists");
         }
 
-        Journal(new JournalEntry("image", relative));
+        Journal(new JournalEntry("image", relative, Temporary: stagedTree));
         Native.RenameNoReplace(stagedTree, tree.Full(relative));
         await Hook("image-added", ct).ConfigureAwait(false);
     }
@@ -179,6 +179,12 @@ internal sealed class DirectorySession : IRepositorySession
                 tree.EnsureDirectories(entry.Path);
                 break;
             case "image":
+                // Back to where it was staged (a retry can use it again; stale staging is cleaned at start).
+                if (entry.Temporary is not null && Native.LStat(entry.Temporary) is null && Native.LStat(full) is not null)
+                {
+                    Native.RenameNoReplace(full, entry.Temporary);
+                }
+
                 TreeOperations.DeleteTree(full);
                 break;
             case "trash":
