@@ -26,7 +26,22 @@ public sealed partial class CvmfsRepository
             while (pending.First is { } first)
             {
                 pending.RemoveFirst();
-                var leftover = await RunBatchAsync(first.Value, applied, failed, counter, ct).ConfigureAwait(false);
+                List<Attempt> leftover;
+                try
+                {
+                    leftover = await RunBatchAsync(first.Value, applied, failed, counter, ct).ConfigureAwait(false);
+                }
+                catch (RepositoryLockTimeoutException e)
+                {
+                    // Another publisher kept the repository: nothing of ours was written; every change left fails clearly.
+                    foreach (var attempt in first.Value.Concat(pending.SelectMany(b => b)))
+                    {
+                        Fail(attempt.Change, e, failed, counter);
+                    }
+
+                    break;
+                }
+
                 if (leftover.Count > 0)
                 {
                     pending.AddFirst(leftover);
@@ -186,6 +201,7 @@ public sealed partial class CvmfsRepository
             var watch = Stopwatch.StartNew();
             var done = new List<Attempt>();
             var movedAway = new HashSet<string>(StringComparer.Ordinal);
+            var deferred = new List<ImageMetadata>();
             var leftover = new List<Attempt>();
             for (var i = 0; i < ordered.Count; i++)
             {
@@ -198,7 +214,12 @@ public sealed partial class CvmfsRepository
                 var attempt = ordered[i];
                 try
                 {
-                    await ApplyOneAsync(session, snapshot, attempt.Change, movedAway, ct).ConfigureAwait(false);
+                    if (attempt.Change is not AddImage)
+                    {
+                        await FlushMetadataAsync(session, snapshot, deferred, ct).ConfigureAwait(false);
+                    }
+
+                    await ApplyOneAsync(session, snapshot, attempt.Change, movedAway, deferred, ct).ConfigureAwait(false);
                     done.Add(attempt);
                     counter.Step(Describe(attempt.Change));
                 }
@@ -228,6 +249,7 @@ public sealed partial class CvmfsRepository
 
             try
             {
+                await FlushMetadataAsync(session, snapshot, deferred, ct).ConfigureAwait(false);
                 await MarkUnreferencedAsync(session, snapshot, movedAway, ct).ConfigureAwait(false);
                 var message = CommitMessage(done);
                 await session.CommitAsync(message, ct).ConfigureAwait(false);
@@ -248,7 +270,22 @@ public sealed partial class CvmfsRepository
         }
     }
 
-    private async Task ApplyOneAsync(IRepositorySession session, RepositorySnapshot snapshot, RepositoryChange change, HashSet<string> movedAway, CancellationToken ct)
+    /// <summary>
+    /// Writes the metadata of the images added so far. Added images' metadata waits until the images of the batch are
+    /// in (an ingest session can add no image once its transaction is open); the snapshot already has it.
+    /// </summary>
+    private static async Task FlushMetadataAsync(IRepositorySession session, RepositorySnapshot snapshot, List<ImageMetadata> deferred, CancellationToken ct)
+    {
+        foreach (var metadata in deferred)
+        {
+            await WriteMetadataAsync(session, snapshot, metadata, ct).ConfigureAwait(false);
+        }
+
+        deferred.Clear();
+    }
+
+    private async Task ApplyOneAsync(
+        IRepositorySession session, RepositorySnapshot snapshot, RepositoryChange change, HashSet<string> movedAway, List<ImageMetadata> deferred, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         switch (change)
@@ -282,7 +319,8 @@ public sealed partial class CvmfsRepository
 
                 if (existing != metadata)
                 {
-                    await WriteMetadataAsync(session, snapshot, metadata, ct).ConfigureAwait(false);
+                    snapshot.Metadata[digest] = metadata;
+                    deferred.Add(metadata);
                 }
 
                 break;

@@ -121,8 +121,9 @@ internal sealed class CvmfsServerSession : IRepositorySession
             return;
         }
 
-        await backend.Command.RunAsync(["abort", "-f", backend.RepositoryName], null, ct).ConfigureAwait(false);
+        // Tried once: when abort fails the marker stays, and the next transaction or start aborts again.
         open = false;
+        await backend.Command.RunAsync(["abort", "-f", backend.RepositoryName], null, ct).ConfigureAwait(false);
         File.Delete(backend.MarkerPath);
     }
 

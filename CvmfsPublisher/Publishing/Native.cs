@@ -73,6 +73,20 @@ internal static partial class Native
             DeviceMinor: *(uint*)(buffer + 140));
     }
 
+    /// <summary>open(O_RDWR|O_CREAT|O_CLOEXEC|O_NOFOLLOW, 0644) without the BCL's own advisory lock.</summary>
+    public static SafeFileHandle OpenLockFile(string path)
+    {
+        // O_RDWR | O_CREAT | O_CLOEXEC, and O_NOFOLLOW, whose value differs between x86-64 and arm64.
+        var noFollow = RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x8000 : 0x20000;
+        var fd = open(path, 0x2 | 0x40 | 0x80000 | noFollow, 0x1A4);
+        if (fd < 0)
+        {
+            throw Error("open", path, null);
+        }
+
+        return new SafeFileHandle(fd, ownsHandle: true);
+    }
+
     /// <summary>flock(LOCK_EX|LOCK_NB): true when taken, false when another open file description holds it.</summary>
     public static bool TryLockExclusive(SafeFileHandle handle)
     {
@@ -115,6 +129,9 @@ internal static partial class Native
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static unsafe partial int statx(int dirFd, string path, int flags, uint mask, byte* buffer);
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int open(string path, int flags, int mode);
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int flock(SafeFileHandle fd, int operation);

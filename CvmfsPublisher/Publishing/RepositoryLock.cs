@@ -10,30 +10,27 @@ namespace CvmfsImages.Publisher.Publishing;
 /// </summary>
 internal sealed class RepositoryLock : IDisposable
 {
-    private readonly FileStream stream;
+    private readonly SafeFileHandle handle;
 
-    private RepositoryLock(FileStream stream)
+    private RepositoryLock(SafeFileHandle handle)
     {
-        this.stream = stream;
+        this.handle = handle;
     }
 
     /// <summary>Takes the lock, polling until <paramref name="timeout"/>; <see cref="RepositoryLockTimeoutException"/> after it.</summary>
     public static async Task<RepositoryLock> AcquireAsync(string path, TimeSpan timeout, Action onWait, CancellationToken ct)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var stream = new FileStream(path, new FileStreamOptions
-        {
-            Mode = FileMode.OpenOrCreate,
-            Access = FileAccess.ReadWrite,
-            Share = FileShare.ReadWrite, // our flock below is the lock, not .NET's own advisory one
-            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead,
-        });
+
+        // Opened with open(2), not FileStream: .NET takes its own flock(LOCK_SH) on every FileStream, which would make
+        // a second publisher's open fail instead of wait.
+        var handle = Native.OpenLockFile(path);
         try
         {
             var watch = Stopwatch.StartNew();
             var delay = TimeSpan.FromMilliseconds(20);
             var waited = false;
-            while (!Native.TryLockExclusive(stream.SafeFileHandle))
+            while (!Native.TryLockExclusive(handle))
             {
                 if (!waited)
                 {
@@ -50,17 +47,15 @@ internal sealed class RepositoryLock : IDisposable
                 delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 500));
             }
 
-            return new RepositoryLock(stream);
+            return new RepositoryLock(handle);
         }
         catch
         {
-            await stream.DisposeAsync().ConfigureAwait(false);
+            handle.Dispose();
             throw;
         }
     }
 
-    public SafeFileHandle Handle => stream.SafeFileHandle;
-
     /// <summary>Releases the lock (closing the file description releases the flock).</summary>
-    public void Dispose() => stream.Dispose();
+    public void Dispose() => handle.Dispose();
 }
