@@ -1,0 +1,21 @@
+using CvmfsImages.Tests.CvmfsPublisher.Publishing;
+
+namespace CvmfsImages.Tests.CvmfsPublisher;
+
+/// <summary>
+/// The test executable's entry point: xunit's runner, or, with the first argument <see cref="CrashChild.Verb"/>,
+/// the child process that the crash tests kill -9 half-way through a publish.
+/// </summary>
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        if (args.Length > 0 && args[0] == CrashChild.Verb)
+        {
+            return await CrashChild.RunAsync(args[1..]);
+        }
+
+        return await Xunit.Runner.InProc.SystemConsole.ConsoleRunner.Run(args);
+    }
+}

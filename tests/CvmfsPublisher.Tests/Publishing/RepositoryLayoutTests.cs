@@ -1,0 +1,91 @@
+using Xunit;
+using CvmfsImages.Publisher.Publishing;
+
+namespace CvmfsImages.Tests.CvmfsPublisher.Publishing;
+
+public sealed class RepositoryLayoutTests
+{
+    private const string Hex = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+    [Theory]
+    [InlineData("docker.io", "library/python", "3.12", null, PathStyle.Osg, null, "library/python:3.12")]
+    [InlineData("docker.io", "library/python", "3.12", null, PathStyle.Registry, null, "docker.io/library/python:3.12")]
+    [InlineData("ghcr.io", "org/tool", "v1", null, PathStyle.Osg, null, "org/tool:v1")]
+    [InlineData("127.0.0.1:5000", "org/tool", "v1", null, PathStyle.Registry, null, "127.0.0.1:5000/org/tool:v1")]
+    [InlineData("quay.io", "org/img", null, "sha256:" + Hex, PathStyle.Osg, null, "org/img@sha256:" + Hex)]
+    [InlineData("quay.io", "org/img", "1", "sha256:" + Hex, PathStyle.Osg, null, "org/img@sha256:" + Hex)]
+    [InlineData("docker.io", "library/python", "3.12", null, PathStyle.Osg, "linux-arm64-v8", "library/python:3.12@linux-arm64-v8")]
+    public void Tag_paths_follow_the_path_style(string registry, string path, string? tag, string? digest, PathStyle style, string? suffix, string expected) =>
+        Assert.Equal(expected, RepositoryLayout.TagPath(registry, path, tag, digest, style, suffix));
+
+    [Fact]
+    public void Images_live_under_their_config_digest_with_metadata_beside_them()
+    {
+        Assert.Equal(".images/01/23456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", RepositoryLayout.ImageDirectory("sha256:" + Hex));
+        Assert.Equal(".images/01/23456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.json", RepositoryLayout.MetadataFile("sha256:" + Hex));
+        Assert.Equal("linux-arm-v7", RepositoryLayout.PlatformSuffix("linux", "arm", "v7"));
+        Assert.Equal("linux-amd64", RepositoryLayout.PlatformSuffix("linux", "amd64"));
+        var error = Assert.Throws<ArgumentException>(() => RepositoryLayout.ImageDirectory("sha256:../../etc"));
+        Assert.Contains("sha256:../../etc", error.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => RepositoryLayout.ImageDirectory("sha256:" + Hex.ToUpperInvariant()));
+    }
+
+    [Theory]
+    [InlineData("", "empty")]
+    [InlineData("/etc/passwd:1", "absolute")]
+    [InlineData("org/../../etc:1", "'..'")]
+    [InlineData("org/./x:1", "'.'")]
+    [InlineData(".images/ab/cd:1", "starts with '.'")]
+    [InlineData("org/.hidden:1", "starts with '.'")]
+    [InlineData("org//x:1", "empty component")]
+    [InlineData("org/x:1/", "empty component")]
+    [InlineData("org/x\n:1", "U+000A")]
+    [InlineData("org/x\u0001:1", "U+0001")]
+    [InlineData("org\\x:1", "U+005C")]
+    [InlineData("org/notag", "no ':<tag>'")]
+    public void Refuses_unsafe_tag_paths_naming_the_path_and_the_reason(string path, string reason)
+    {
+        var error = Assert.Throws<InvalidTagPathException>(() => RepositoryLayout.ValidateTagPath(path));
+        Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+        Assert.Equal(path, error.TagPath);
+        Assert.DoesNotContain("\n", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Refuses_a_tag_that_would_make_an_unsafe_path()
+    {
+        Assert.Throws<InvalidTagPathException>(() => RepositoryLayout.TagPath("docker.io", "library/x", "..", null, PathStyle.Osg, null) is var p && p.Contains('/') ? RepositoryLayout.TagPath("docker.io", "..", "1", null, PathStyle.Osg) : p);
+        Assert.Throws<ArgumentException>(() => RepositoryLayout.TagPath("docker.io", "library/x", "1", null, PathStyle.Osg, "Linux/ARM"));
+        Assert.Throws<ArgumentException>(() => RepositoryLayout.TagPath("docker.io", "library/x", null, null, PathStyle.Osg));
+    }
+
+    [Fact]
+    public void Finds_two_references_on_one_path_and_names_both()
+    {
+        var collisions = RepositoryLayout.FindCollisions(
+        [
+            new("docker.io/org/tool:1", "org/tool:1"),
+            new("ghcr.io/org/tool:1", "org/tool:1"),
+            new("docker.io/org/tool:1", "org/tool:1"), // the same reference twice is a duplicate, not a collision
+            new("quay.io/org/other:1", "org/other:1"),
+        ]);
+
+        var collision = Assert.Single(collisions);
+        Assert.Equal(("org/tool:1", "docker.io/org/tool:1", "ghcr.io/org/tool:1"), (collision.TagPath, collision.FirstReference, collision.SecondReference));
+        Assert.Contains("docker.io/org/tool:1", collision.Message, StringComparison.Ordinal);
+        Assert.Contains("ghcr.io/org/tool:1", collision.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("x:1", "sha256:" + Hex)]
+    [InlineData("a/b/c/x:1", "sha256:" + Hex)]
+    public void Link_targets_are_relative_and_read_back(string tagPath, string digest)
+    {
+        var target = RepositoryLayout.LinkTarget(tagPath, digest);
+        Assert.False(target.StartsWith('/'));
+        Assert.True(RepositoryLayout.TryParseLinkTarget(tagPath, target, out var parsed));
+        Assert.Equal(digest, parsed);
+        Assert.False(RepositoryLayout.TryParseLinkTarget(tagPath, "/cvmfs/x/" + RepositoryLayout.ImageDirectory(digest), out _));
+        Assert.False(RepositoryLayout.TryParseLinkTarget(tagPath, "../../../../../../" + RepositoryLayout.ImageDirectory(digest), out _));
+    }
+}
