@@ -71,7 +71,7 @@ static int resolve_beneath(int root, const char *path, int flags, const char *op
             continue;
         if (errno == ENOSYS)
             die("%s %s: openat2 is not available (Linux 5.6 or later is required)", op, path);
-        die_with_errno("%s %s: cannot resolve %s", op, path, root == newroot_fd ? "inside the image" : "on the host");
+        die_with_errno("%s: cannot resolve %s %s", op, path, root == newroot_fd ? "inside the image" : "on the host");
     }
 }
 
@@ -122,7 +122,7 @@ static void xclose(int fd)
  * current flags are read back with fstatvfs and kept, and `extra` (nosuid, nodev) added.
  * FIXME: only the top mount becomes read-only; submounts of a recursive bind keep their own flags.
  */
-static void remount_read_only(int fd, unsigned long extra, const char *op, const char *ctr)
+static void remount_read_only(int fd, unsigned long extra, const char *what)
 {
     static const struct {
         unsigned long st_flag;
@@ -134,14 +134,14 @@ static void remount_read_only(int fd, unsigned long extra, const char *op, const
     };
     struct statvfs info;
     if (fstatvfs(fd, &info) < 0)
-        die_with_errno("%s %s: statvfs", op, ctr);
+        die_with_errno("%s: statvfs", what);
     unsigned long flags = MS_REMOUNT | MS_BIND | MS_RDONLY | extra;
     for (size_t i = 0; i < sizeof flag_map / sizeof flag_map[0]; i++) {
         if (info.f_flag & flag_map[i].st_flag)
             flags |= flag_map[i].ms_flag;
     }
     if (mount(NULL, fd_path(fd).path, NULL, flags, NULL) < 0)
-        die_with_errno("%s %s: cannot remount read-only", op, ctr);
+        die_with_errno("%s: cannot remount read-only", what);
 }
 
 /* Mount propagation: host mounts (e.g. autofs under /cvmfs) still reach us, nothing of ours reaches the host. */
@@ -173,37 +173,39 @@ void mount_base_and_root(const char *image)
         die_with_errno("ROOT %s: cannot bind the image", image);
     xclose(source);
     refresh_new_root();
-    remount_read_only(newroot_fd, MS_NOSUID | MS_NODEV, "ROOT", image);
+    char *what = xasprintf("ROOT %s", image);
+    remount_read_only(newroot_fd, MS_NOSUID | MS_NODEV, what);
+    free(what);
     debug("image %s bound read-only at the new root", image);
 }
 
 /* A recursive bind of `source` (an fd) onto `target` (an fd); both must be directories or both not. */
-static void bind_fds(int source, int target, const char *op, const char *what)
+static void bind_fds(int source, int target, const char *what)
 {
     struct stat source_stat, target_stat;
     if (fstat(source, &source_stat) < 0 || fstat(target, &target_stat) < 0)
-        die_with_errno("%s %s: stat", op, what);
+        die_with_errno("%s: stat", what);
     if (S_ISDIR(source_stat.st_mode) != S_ISDIR(target_stat.st_mode))
-        die("%s %s: the source is %sa directory but the destination is %s", op, what,
+        die("%s: the source is %sa directory but the destination is %s", what,
             S_ISDIR(source_stat.st_mode) ? "" : "not ", S_ISDIR(target_stat.st_mode) ? "one" : "not");
     if (mount(fd_path(source).path, fd_path(target).path, NULL, MS_BIND | MS_REC, NULL) < 0)
-        die_with_errno("%s %s: bind mount", op, what);
+        die_with_errno("%s: bind mount", what);
 }
 
-void mount_bind(const char *host, const char *ctr, bool read_only)
+void mount_bind(const char *op, const char *host, const char *ctr, bool read_only)
 {
-    int source = resolve_on_host(host, O_PATH, "BIND");
-    int target = resolve_in_container(ctr, O_PATH, "BIND");
-    char *what = xasprintf("%s -> %s", host, ctr);
-    bind_fds(source, target, "BIND", what);
-    free(what);
+    char *what = xasprintf("%s %s -> %s", op, host, ctr);
+    int source = resolve_on_host(host, O_PATH, what);
+    int target = resolve_in_container(ctr, O_PATH, what);
+    bind_fds(source, target, what);
     xclose(source);
     xclose(target);
     if (read_only) {
-        int mounted = resolve_mounted(ctr, O_PATH, "BIND");
-        remount_read_only(mounted, 0, "BIND", ctr);
+        int mounted = resolve_mounted(ctr, O_PATH, what);
+        remount_read_only(mounted, 0, what);
         xclose(mounted);
     }
+    free(what);
     debug("bound %s at %s (%s)", host, ctr, read_only ? "read-only" : "read-write");
 }
 
@@ -226,7 +228,9 @@ static void create_beneath(const char *op, const char *ctr, bool directory)
 {
     char *parent_path, *name;
     split_path(op, ctr, &parent_path, &name);
-    int parent = resolve_in_container(parent_path, O_PATH | O_DIRECTORY, op);
+    char *what = xasprintf("%s %s", op, ctr);
+    int parent = resolve_in_container(parent_path, O_PATH | O_DIRECTORY, what);
+    free(what);
     int result;
     if (directory) {
         result = mkdirat(parent, name, 0755);
@@ -286,7 +290,9 @@ static void underlay_entry(int original, int skeleton, const char *name, const c
     int target = openat(skeleton, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
     if (source < 0 || target < 0)
         die_with_errno("UNDERLAY %s: open %s", ctr, name);
-    bind_fds(source, target, "UNDERLAY", ctr);
+    char *what = xasprintf("UNDERLAY %s: %s", ctr, name);
+    bind_fds(source, target, what);
+    free(what);
     xclose(source);
     xclose(target);
 }
@@ -379,7 +385,7 @@ void mount_dev_minimal(const char *ctr)
         int node = openat(dev, devices[i], O_PATH | O_NOFOLLOW | O_CLOEXEC);
         if (node < 0)
             die_with_errno("DEV_MINIMAL %s: open %s", ctr, devices[i]);
-        bind_fds(source, node, "DEV_MINIMAL", host);
+        bind_fds(source, node, "DEV_MINIMAL");
         xclose(source);
         xclose(node);
         free(host);
@@ -418,13 +424,15 @@ void mount_file(const char *ctr, const char *content)
     int source = open(staged, O_PATH | O_NOFOLLOW | O_CLOEXEC);
     if (source < 0)
         die_with_errno("FILE %s: open %s", ctr, staged);
-    int target = resolve_in_container(ctr, O_PATH, "FILE");
-    bind_fds(source, target, "FILE", ctr);
+    char *what = xasprintf("FILE %s", ctr);
+    int target = resolve_in_container(ctr, O_PATH, what);
+    bind_fds(source, target, what);
     xclose(source);
     xclose(target);
-    int mounted = resolve_mounted(ctr, O_PATH, "FILE");
-    remount_read_only(mounted, MS_NOSUID | MS_NODEV | MS_NOEXEC, "FILE", ctr);
+    int mounted = resolve_mounted(ctr, O_PATH, what);
+    remount_read_only(mounted, MS_NOSUID | MS_NODEV | MS_NOEXEC, what);
     xclose(mounted);
+    free(what);
     free(staged);
     debug("file of %zu bytes at %s", strlen(content), ctr);
 }
@@ -437,7 +445,7 @@ void mount_file(const char *ctr, const char *content)
 void mount_pivot_into_new_root(void)
 {
     for (size_t i = 0; i < skeleton_count; i++) {
-        remount_read_only(skeleton_fds[i], MS_NOSUID | MS_NODEV, "UNDERLAY", "(skeleton)");
+        remount_read_only(skeleton_fds[i], MS_NOSUID | MS_NODEV, "UNDERLAY (making the skeleton read-only)");
         xclose(skeleton_fds[i]);
     }
     xclose(newroot_fd);

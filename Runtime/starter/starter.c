@@ -395,7 +395,7 @@ int main(int argc, char **argv)
             mount_mkfile(op->arg[0]);
             break;
         case OP_BIND:
-            mount_bind(op->arg[0], op->arg[1], strcmp(op->arg[2], "ro") == 0);
+            mount_bind("BIND", op->arg[0], op->arg[1], strcmp(op->arg[2], "ro") == 0);
             break;
         case OP_TMPFS:
             mount_tmpfs(op->arg[0], op->number[1]);
@@ -406,13 +406,13 @@ int main(int argc, char **argv)
             mount_proc(op->arg[0]);
             break;
         case OP_BIND_PROC:
-            mount_bind("/proc", op->arg[0], false);
+            mount_bind("BIND_PROC", "/proc", op->arg[0], false);
             break;
         case OP_SYS:
-            mount_bind("/sys", op->arg[0], true);
+            mount_bind("SYS", "/sys", op->arg[0], true);
             break;
         case OP_DEV:
-            mount_bind("/dev", op->arg[0], false);
+            mount_bind("DEV", "/dev", op->arg[0], false);
             break;
         case OP_DEV_MINIMAL:
             mount_dev_minimal(op->arg[0]);

@@ -13,7 +13,7 @@ void mount_base_and_root(const char *image);
 void mount_underlay(const char *ctr);
 void mount_mkdir(const char *ctr);
 void mount_mkfile(const char *ctr);
-void mount_bind(const char *host, const char *ctr, bool read_only);
+void mount_bind(const char *op, const char *host, const char *ctr, bool read_only);
 void mount_tmpfs(const char *ctr, unsigned long long size);
 void mount_proc(const char *ctr);
 void mount_dev_minimal(const char *ctr);
