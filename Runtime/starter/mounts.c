@@ -28,6 +28,20 @@
 #include "starter.h"
 #include "util.h"
 
+/* mount_setattr(2) (Linux 5.12), declared here: <linux/mount.h> conflicts with glibc's <sys/mount.h>. */
+#ifndef MOUNT_ATTR_RDONLY
+#define MOUNT_ATTR_RDONLY 0x00000001
+#endif
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
+#endif
+struct starter_mount_attr {
+    unsigned long long attr_set;
+    unsigned long long attr_clr;
+    unsigned long long propagation;
+    unsigned long long userns_fd;
+};
+
 /* Where the base tmpfs is mounted before it becomes the root; any directory of the host will do. */
 #define BASE_MOUNT_POINT "/tmp"
 #define MAX_SKELETONS 4096
@@ -120,9 +134,10 @@ static void xclose(int fd)
  * Remount the mount at `fd` read-only. In a user namespace the kernel locks the flags a mount had when it was
  * copied in (nosuid, nodev, noexec, the atime flags): a remount must repeat them or it fails with EPERM. So the
  * current flags are read back with fstatvfs and kept, and `extra` (nosuid, nodev) added.
- * FIXME: only the top mount becomes read-only; submounts of a recursive bind keep their own flags.
+ * With `recursive`, submounts of a recursive bind are made read-only with mount_setattr(AT_RECURSIVE), which only sets the flag and
+ * so never touches a locked one. FIXME: before Linux 5.12 (no mount_setattr) submounts keep their own flags.
  */
-static void remount_read_only(int fd, unsigned long extra, const char *what)
+static void remount_read_only(int fd, unsigned long extra, bool recursive, const char *what)
 {
     static const struct {
         unsigned long st_flag;
@@ -142,6 +157,11 @@ static void remount_read_only(int fd, unsigned long extra, const char *what)
     }
     if (mount(NULL, fd_path(fd).path, NULL, flags, NULL) < 0)
         die_with_errno("%s: cannot remount read-only", what);
+    if (!recursive)
+        return;
+    struct starter_mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+    if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0 && errno != ENOSYS)
+        die_with_errno("%s: cannot make the submounts read-only", what);
 }
 
 /* Mount propagation: host mounts (e.g. autofs under /cvmfs) still reach us, nothing of ours reaches the host. */
@@ -174,7 +194,7 @@ void mount_base_and_root(const char *image)
     xclose(source);
     refresh_new_root();
     char *what = xasprintf("ROOT %s", image);
-    remount_read_only(newroot_fd, MS_NOSUID | MS_NODEV, what);
+    remount_read_only(newroot_fd, MS_NOSUID | MS_NODEV, true, what);
     free(what);
     debug("image %s bound read-only at the new root", image);
 }
@@ -202,7 +222,7 @@ void mount_bind(const char *op, const char *host, const char *ctr, bool read_onl
     xclose(target);
     if (read_only) {
         int mounted = resolve_mounted(ctr, O_PATH, what);
-        remount_read_only(mounted, 0, what);
+        remount_read_only(mounted, 0, true, what);
         xclose(mounted);
     }
     free(what);
@@ -430,7 +450,7 @@ void mount_file(const char *ctr, const char *content)
     xclose(source);
     xclose(target);
     int mounted = resolve_mounted(ctr, O_PATH, what);
-    remount_read_only(mounted, MS_NOSUID | MS_NODEV | MS_NOEXEC, what);
+    remount_read_only(mounted, MS_NOSUID | MS_NODEV | MS_NOEXEC, false, what);
     xclose(mounted);
     free(what);
     free(staged);
@@ -445,7 +465,8 @@ void mount_file(const char *ctr, const char *content)
 void mount_pivot_into_new_root(void)
 {
     for (size_t i = 0; i < skeleton_count; i++) {
-        remount_read_only(skeleton_fds[i], MS_NOSUID | MS_NODEV, "UNDERLAY (making the skeleton read-only)");
+        /* Not recursive: read-write binds made beneath the skeleton stay read-write. */
+        remount_read_only(skeleton_fds[i], MS_NOSUID | MS_NODEV, false, "UNDERLAY (making the skeleton read-only)");
         xclose(skeleton_fds[i]);
     }
     xclose(newroot_fd);

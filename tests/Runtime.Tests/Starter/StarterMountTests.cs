@@ -65,6 +65,43 @@ public sealed class StarterMountTests(StarterSandbox sandbox)
     }
 
     [Fact]
+    public void A_read_only_bind_makes_its_submounts_read_only_too()
+    {
+        if (!sandbox.IsRoot)
+        {
+            Assert.Skip("needs root to make a submount in a private mount namespace (CI runs as root)");
+        }
+
+        var source = sandbox.CreateFolder("with-submount", worldWritable: true);
+        Directory.CreateDirectory(Path.Combine(source, "inner"));
+        var result = sandbox.Run(
+            [.. sandbox.Standard(pid: true), "BIND", source, "/opt", "ro", .. StarterSandbox.Shell(
+                "touch /opt/inner/x; echo status $?; grep ' /opt/inner ' /proc/self/mountinfo | cut -d' ' -f6")],
+            shellSetup: $"mount -t tmpfs -o mode=0777 tmpfs {source}/inner",
+            privateMounts: true);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.StartsWith("status 1\nro,", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_underlay_of_the_image_root_lets_a_missing_top_level_destination_be_created()
+    {
+        var image = sandbox.CreateImage("underlay-root");
+        var before = Snapshot(image);
+        var host = sandbox.CreateFolder("underlay-root-src", worldWritable: true);
+
+        var result = sandbox.Run([.. sandbox.Prologue(pid: true, image), "UNDERLAY", "/", "MKDIR", "/cvmfs", "MKDIR", "/cvmfs/repo",
+            "BIND", host, "/cvmfs/repo", "rw", "PROC", "/proc", "ENV", "PATH=/bin", .. StarterSandbox.Shell(
+                "echo w > /cvmfs/repo/w && ls / | tr '\\n' ' '; touch /new; echo status $?")]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("bin cvmfs dev etc home opt proc sys tmp var status 1\n", result.Stdout);
+        Assert.Equal("w\n", File.ReadAllText(Path.Combine(host, "w")));
+        Assert.Equal(before, Snapshot(image));
+    }
+
+    [Fact]
     public void A_missing_destination_is_created_beneath_an_underlay_without_writing_into_the_image()
     {
         var image = sandbox.CreateImage("underlay");
@@ -74,13 +111,17 @@ public sealed class StarterMountTests(StarterSandbox sandbox)
         var before = Snapshot(image);
         var host = sandbox.CreateFolder("underlay-src");
         File.WriteAllText(Path.Combine(host, "bound"), "bound\n");
+        var writable = sandbox.CreateFolder("underlay-rw", worldWritable: true);
 
         var result = sandbox.Run([.. sandbox.Standard(pid: true, image), "UNDERLAY", "/opt", "MKDIR", "/opt/new", "MKDIR", "/opt/new/deep",
-            "MKFILE", "/opt/file", "BIND", host, "/opt/new/deep", "ro", "BIND", Path.Combine(host, "bound"), "/opt/file", "rw",
-            .. StarterSandbox.Shell("cat /opt/new/deep/bound /opt/file /opt/data/kept /opt/link/kept; readlink /opt/link; mkdir /opt/later; echo status $?")]);
+            "MKDIR", "/opt/rw", "MKFILE", "/opt/file", "BIND", host, "/opt/new/deep", "ro", "BIND", Path.Combine(host, "bound"), "/opt/file", "rw",
+            "BIND", writable, "/opt/rw", "rw",
+            .. StarterSandbox.Shell("cat /opt/new/deep/bound /opt/file /opt/data/kept /opt/link/kept; readlink /opt/link; echo rw > /opt/rw/f; mkdir /opt/later; echo status $?")]);
 
         Assert.True(result.ExitCode == 0, result.ToString());
+        // The skeleton itself ends read-only (mkdir fails) while the read-write bind beneath it stays writable.
         Assert.Equal("bound\nbound\nkept\nkept\ndata\nstatus 1\n", result.Stdout);
+        Assert.Equal("rw\n", File.ReadAllText(Path.Combine(writable, "f")));
         Assert.Equal(before, Snapshot(image));
     }
 
