@@ -348,6 +348,21 @@ static bool enter_namespaces(bool pid, bool ipc)
     return true;
 }
 
+/* After the final pivot_root, so that the path is resolved in the container (its links stay inside). */
+static void change_directory(const char **candidates, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        if (chdir(candidates[i]) == 0) {
+            debug("working directory %s", candidates[i]);
+            return;
+        }
+        /* ENOENT / ENOTDIR / EACCES: not usable here; the next candidate is the front end's fallback. */
+        if (i + 1 == count)
+            die_with_errno("CHDIR %s%s", candidates[i], count > 1 ? " (the last of the candidates)" : "");
+        debug("CHDIR %s: %s; trying %s", candidates[i], strerror(errno), candidates[i + 1]);
+    }
+}
+
 int main(int argc, char **argv)
 {
     /* Privilege phase 1: the caller's own credentials. This starter has no setuid mode. */
@@ -369,7 +384,9 @@ int main(int argc, char **argv)
 
     char **envp = xcalloc(list.env_count + 1, sizeof(char *));
     size_t env_used = 0;
-    const char *workdir = NULL;
+    /* CHDIR candidates in order: the first that exists in the new root wins (cwd, then home, then / ...). */
+    const char **workdirs = xcalloc(list.count, sizeof(char *));
+    size_t workdir_count = 0;
     char **exec_argv = NULL;
     bool pid_namespace = false;
 
@@ -421,7 +438,7 @@ int main(int argc, char **argv)
             mount_file(op->arg[0], op->arg[1]);
             break;
         case OP_CHDIR:
-            workdir = op->arg[0];
+            workdirs[workdir_count++] = op->arg[0];
             break;
         case OP_ENV:
             envp[env_used++] = (char *)op->arg[0];
@@ -439,8 +456,8 @@ int main(int argc, char **argv)
 
     /* Privilege phase 5: leave the host behind, then give up every capability. */
     mount_pivot_into_new_root();
-    if (workdir != NULL && chdir(workdir) < 0)
-        die_with_errno("CHDIR %s", workdir);
     drop_all_capabilities();
+    /* After the drop: a directory counts as usable only if the payload itself may enter it. */
+    change_directory(workdirs, workdir_count);
     run_payload(exec_argv, envp, pid_namespace);
 }

@@ -82,6 +82,46 @@ public sealed class StarterProcessTests(StarterSandbox sandbox)
         Assert.Equal("/etc\n", result.Stdout);
     }
 
+    [Fact]
+    public void Repeated_CHDIR_ops_are_candidates_and_the_first_usable_one_wins()
+    {
+        var result = sandbox.Run([.. sandbox.Standard(pid: false), "CHDIR", "/no/such/dir", "CHDIR", "/etc/hostname", "CHDIR", "/var",
+            "CHDIR", "/etc", .. StarterSandbox.Exec("pwd")]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("/var\n", result.Stdout);
+    }
+
+    [Fact]
+    public void A_CHDIR_that_cannot_be_entered_exits_255_naming_the_path()
+    {
+        var result = sandbox.Run([.. sandbox.Standard(pid: false), "CHDIR", "/no/such/dir", .. StarterSandbox.Exec("pwd")]);
+
+        Assert.True(result.ExitCode == 255, result.ToString());
+        Assert.Contains("CHDIR /no/such/dir: No such file or directory", result.Stderr, StringComparison.Ordinal);
+        Assert.Empty(result.Stdout);
+    }
+
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public void The_IPC_and_PID_namespaces_are_new_exactly_when_asked(bool pid, bool ipc)
+    {
+        string[] ops = [.. sandbox.Prologue(pid, ipc: ipc), pid ? "PROC" : "BIND_PROC", "/proc", "ENV", "PATH=/bin",
+            .. StarterSandbox.Shell("for n in ipc pid mnt user; do readlink /proc/self/ns/$n; done")];
+        var result = sandbox.Run(ops);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var inside = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        string Host(string ns) => new FileInfo("/proc/self/ns/" + ns).LinkTarget!;
+        Assert.Equal(!ipc, inside[0] == Host("ipc"));
+        Assert.Equal(!pid, inside[1] == Host("pid"));
+        Assert.NotEqual(Host("mnt"), inside[2]);
+        Assert.NotEqual(Host("user"), inside[3]);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
