@@ -21,6 +21,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -333,18 +334,31 @@ static bool enter_namespaces(bool pid, bool ipc)
     /* Blocked before the fork so that no signal is lost between fork and the forwarding loop; the child keeps
      * them blocked until its own loop (PID 1) and unblocks them in the payload before exec. */
     block_forwarded_signals();
+    /* The parent holds the write end of `alive` until it exits: the child sees the pipe hang up if the parent
+     * died before PR_SET_PDEATHSIG was in place (getppid() is 0 across a PID namespace and cannot tell). */
+    int alive[2];
+    if (pipe2(alive, O_CLOEXEC) < 0)
+        die_with_errno("NAMESPACES: pipe");
     pid_t child = fork();
     if (child < 0)
         die_with_errno("NAMESPACES: fork");
     if (child > 0) {
         drop_all_capabilities();
-        close_inherited_fds();
+        close_inherited_fds_except(alive[1]);
         forward_signals_until_exit(child, false);
     }
-    /* If the outer starter dies (SIGKILL), so does PID 1, and with it the whole namespace. FIXME: a kill between
-     * fork and this prctl is not caught; getppid() is 0 across the PID namespace, so it cannot be checked here. */
+    /* If the outer starter dies (SIGKILL), so does PID 1, and with it the whole namespace. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
         die_with_errno("NAMESPACES: prctl(PR_SET_PDEATHSIG)");
+    if (close(alive[1]) < 0)
+        die_with_errno("NAMESPACES: close");
+    struct pollfd parent = { .fd = alive[0], .events = POLLIN };
+    if (poll(&parent, 1, 0) < 0)
+        die_with_errno("NAMESPACES: poll");
+    if (parent.revents & POLLHUP)
+        die("NAMESPACES: the outer starter died during setup");
+    if (close(alive[0]) < 0)
+        die_with_errno("NAMESPACES: close");
     return true;
 }
 

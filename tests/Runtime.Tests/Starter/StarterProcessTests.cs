@@ -155,6 +155,57 @@ public sealed class StarterProcessTests(StarterSandbox sandbox)
     }
 
     [Fact]
+    public void When_the_outer_starter_is_killed_the_PID_namespace_and_the_payload_go_with_it()
+    {
+        // SIGKILL cannot be forwarded; PR_SET_PDEATHSIG on PID 1 ends the namespace instead of leaving an orphan.
+        var marker = "60" + Random.Shared.Next(1000, 9999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var started = sandbox.Start([.. sandbox.Standard(pid: true), .. StarterSandbox.Shell($"echo ready; exec sleep {marker}")]);
+        Assert.True(started.WaitForLine("ready", ReadyTimeout), "the payload never said ready: " + started.Stderr);
+        Assert.NotEmpty(ProcessesWithCommandLine("sleep\0" + marker));
+
+        StarterSandbox.Signal(started.Process.Id, "KILL");
+        var result = StarterSandbox.Run(started);
+
+        Assert.Equal(128 + 9, result.ExitCode);
+        var deadline = DateTime.UtcNow + ReadyTimeout;
+        while (ProcessesWithCommandLine("sleep\0" + marker).Count > 0 && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(50); // waiting for the kernel to tear the namespace down, not synchronising with the payload
+        }
+
+        Assert.Empty(ProcessesWithCommandLine("sleep\0" + marker));
+    }
+
+    private static List<int> ProcessesWithCommandLine(string commandLine)
+    {
+        var found = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                if (File.ReadAllText(Path.Combine(dir, "cmdline")).TrimEnd('\0') == commandLine)
+                {
+                    found.Add(pid);
+                }
+            }
+            catch (IOException)
+            {
+                // The process exited while the list was read.
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+
+        return found;
+    }
+
+    [Fact]
     public void PID_1_reaps_orphans_and_exits_with_the_payloads_status()
     {
         // The orphaned background sleep becomes PID 1's child; the payload's status still wins and nothing hangs.
