@@ -28,6 +28,8 @@ public sealed partial class StarterProtocolTests(StarterSandbox sandbox)
         { ["USER", "0", "0", "EXEC", "1", "true"], "the op list must start with USER, NAMESPACES, ROOT" },
         { ["DEBUG", "2", "EXEC", "1", "true"], "2 is out of range (at most 1)" },
         { ["MKDIR", "/", "EXEC", "1", "true"], "MKDIR /: the path must end in a name" },
+        // A newline in a value cannot forge a second message line.
+        { ["BIND", "/a\nFATAL:   forged", "/b", "rx", "EXEC", "1", "true"], "BIND /a FATAL:   forged /b: the mode must be ro or rw" },
     };
 
     [Theory]
