@@ -243,6 +243,9 @@ static OpList parse_ops(char **words, size_t count)
 static char **read_ops_fd(const char *fd_text, size_t *count)
 {
     int fd = (int)parse_number(OPS_FD_FLAG, fd_text, 1u << 20);
+    /* stdin, stdout and stderr belong to the payload: the ops fd is closed after reading. */
+    if (fd < 3)
+        die("%s %d: the fd must be 3 or above (0-2 are the payload's stdio)", OPS_FD_FLAG, fd);
     size_t capacity = 1u << 16, length = 0;
     char *buffer = xcalloc(capacity, 1);
     for (;;) {
