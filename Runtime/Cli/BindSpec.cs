@@ -13,7 +13,7 @@ internal sealed record BindSpec(string Source, string Destination, bool ReadOnly
     /// backslash is kept. Empty items (a trailing comma) are ignored.
     /// </summary>
     /// <exception cref="RuntimeFailureException">a malformed spec, naming it and its origin.</exception>
-    public static IReadOnlyList<BindSpec> ParseList(string text, string origin, bool allowOptions = true)
+    public static IReadOnlyList<BindSpec> ParseList(string text, string origin, bool allowOptions = true, bool requireAbsoluteSource = false)
     {
         ArgumentNullException.ThrowIfNull(text);
         var result = new List<BindSpec>();
@@ -24,7 +24,13 @@ internal sealed record BindSpec(string Source, string Destination, bool ReadOnly
                 continue;
             }
 
-            result.Add(ParseOne(item, origin, allowOptions));
+            var spec = ParseOne(item, origin, allowOptions);
+            if (requireAbsoluteSource && !spec.Source.StartsWith('/'))
+            {
+                throw new RuntimeFailureException($"{origin}: invalid bind spec '{item.Raw}': the source '{spec.Source}' is not an absolute path") { Subject = item.Raw };
+            }
+
+            result.Add(spec);
         }
 
         return result;
@@ -50,6 +56,11 @@ internal sealed record BindSpec(string Source, string Destination, bool ReadOnly
         }
 
         var destination = parts.Count >= 2 && parts[1].Length > 0 ? parts[1] : source;
+        if (parts.Count == 1 && !source.StartsWith('/'))
+        {
+            // "-B data" binds ./data at the same path: the caller makes both absolute against the current directory.
+            return new BindSpec(source, source, false, origin);
+        }
         var readOnly = false;
         if (parts.Count == 3)
         {

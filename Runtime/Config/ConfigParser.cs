@@ -108,7 +108,7 @@ internal static class ConfigParser
                 IReadOnlyList<BindSpec> specs;
                 try
                 {
-                    specs = BindSpec.ParseList(value, $"{path}:{lineNumber}", allowOptions: true);
+                    specs = BindSpec.ParseList(value, "bind path", allowOptions: true, requireAbsoluteSource: true);
                 }
                 catch (RuntimeFailureException e)
                 {
@@ -118,14 +118,6 @@ internal static class ConfigParser
                 if (specs.Count == 0)
                 {
                     throw Bad(path, lineNumber, line, "'bind path' needs a path");
-                }
-
-                foreach (var spec in specs)
-                {
-                    if (!spec.Source.StartsWith('/'))
-                    {
-                        throw Bad(path, lineNumber, line, $"'bind path' source '{spec.Source}' is not an absolute path");
-                    }
                 }
 
                 c.BindPaths.AddRange(specs);

@@ -12,8 +12,9 @@ namespace CvmfsImages.Runtime.Planning;
 internal sealed class ContainerView
 {
     private const int MaxLinks = 40;
-    private readonly List<PlannedMount> _mounts = [];
-    private readonly Dictionary<string, FileKind> _created = new(StringComparer.Ordinal);
+    private readonly List<(PlannedMount Mount, int Sequence)> _mounts = [];
+    private readonly Dictionary<string, (FileKind Kind, int Sequence)> _created = new(StringComparer.Ordinal);
+    private int _sequence;
 
     public ContainerView(string imageRoot)
     {
@@ -24,28 +25,32 @@ internal sealed class ContainerView
     /// <summary>The image directory on the host (canonical).</summary>
     public string ImageRoot { get; }
 
-    public IReadOnlyList<PlannedMount> Mounts => _mounts;
+    public IReadOnlyList<PlannedMount> Mounts => [.. _mounts.Select(m => m.Mount)];
 
-    public void AddMount(PlannedMount mount) => _mounts.Add(mount);
+    public void AddMount(PlannedMount mount) => _mounts.Add((mount, ++_sequence));
 
-    public void AddCreated(string canonicalPath, FileKind kind) => _created[canonicalPath] = kind;
+    /// <summary>Records a path the starter will create (MKDIR/MKFILE, or an underlaid directory, which becomes writable).</summary>
+    public void AddCreated(string canonicalPath, FileKind kind) => _created[canonicalPath] = (kind, ++_sequence);
 
     /// <summary>What <paramref name="canonicalPath"/> (no links in its parents) is in the planned container.</summary>
     public ViewEntry Lookup(string canonicalPath)
     {
-        if (_created.TryGetValue(canonicalPath, out var created))
-        {
-            return new ViewEntry(created, null, ViewOrigin.Session, null);
-        }
-
         // The mount that covers the path: the deepest destination; among equal ones, the latest.
         PlannedMount? cover = null;
-        foreach (var m in _mounts)
+        var coverSequence = 0;
+        foreach (var (m, sequence) in _mounts)
         {
             if (PathRules.IsAtOrUnder(canonicalPath, m.Destination) && (cover is null || m.Destination.Length >= cover.Destination.Length))
             {
                 cover = m;
+                coverSequence = sequence;
             }
+        }
+
+        // A created path counts unless a mount placed later covers it (a MKDIR'd destination is hidden by its mount).
+        if (_created.TryGetValue(canonicalPath, out var created) && created.Sequence > coverSequence)
+        {
+            return new ViewEntry(created.Kind, null, ViewOrigin.Session, null);
         }
 
         if (cover is null)
