@@ -1,13 +1,446 @@
 /*
- * The runtime's starter: the small, single-threaded C program that will create the namespaces, apply the front
- * end's resolved operations and exec the payload. Until the Runtime issue lands it only refuses to run.
+ * The runtime's starter: the small, single-threaded C program that creates the namespaces, carries out the front
+ * end's resolved operations and execs the payload. The protocol is Runtime/starter/PROTOCOL.md.
+ *
+ * Shape (after bubblewrap): the whole command line is parsed first into an array of ops (one table maps names to
+ * an enum, every op has a fixed arity, anything else exits 255); then setup() walks the array with one switch.
+ * The starter never interprets user text beyond that: the front end decided everything.
+ *
+ * Privilege phases, in order:
+ *   1. Start: the caller's credentials, no capabilities. The starter refuses to run setuid or setgid.
+ *   2. USER: unshare(CLONE_NEWUSER). The process now holds every capability, but only over the new user
+ *      namespace, whose single mapping is the caller's uid and gid (setgroups denied). no_new_privs is set at once,
+ *      so nothing exec'd later can gain privilege through setuid bits or file capabilities.
+ *   3. NAMESPACES: a private mount namespace (and PID / IPC ones when asked). With a PID namespace the process
+ *      forks: the parent stays outside, drops its capabilities and only forwards signals and waits; the child is
+ *      PID 1 of the new namespace and goes on.
+ *   4. ROOT and the mount ops: the capabilities are used for mounts only, inside the private mount namespace.
+ *   5. End of setup: pivot_root into the new root, the host's root detached; then every capability is dropped
+ *      (bounding, ambient, inheritable, permitted, effective) and every fd but stdio closed before the exec.
  */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "starter.h"
+#include "util.h"
+
+#define PROTOCOL_MAGIC "CVMFS-IMAGES-STARTER-1"
+/* The alternative transport: the same words, NUL-terminated, read from an fd (PROTOCOL.md, "Transport"). */
+#define OPS_FD_FLAG "--ops-fd"
+#define OPS_FD_MAX_BYTES (64u * 1024u * 1024u)
+
+typedef enum {
+    OP_USER,
+    OP_NAMESPACES,
+    OP_ROOT,
+    OP_UNDERLAY,
+    OP_MKDIR,
+    OP_MKFILE,
+    OP_BIND,
+    OP_TMPFS,
+    OP_PROC,
+    OP_BIND_PROC,
+    OP_SYS,
+    OP_DEV,
+    OP_DEV_MINIMAL,
+    OP_FILE,
+    OP_CHDIR,
+    OP_ENV,
+    OP_DEBUG,
+    OP_EXEC,
+} OpType;
+
+#define OP_MAX_ARGS 3
+/* EXEC's arity is its first argument: `EXEC <argc> <argv0> ... <argvN-1>`. */
+#define ARITY_EXEC (-1)
+
+static const struct {
+    const char *name;
+    OpType type;
+    int arity;
+} op_table[] = {
+    { "USER", OP_USER, 2 },
+    { "NAMESPACES", OP_NAMESPACES, 2 },
+    { "ROOT", OP_ROOT, 1 },
+    { "UNDERLAY", OP_UNDERLAY, 1 },
+    { "MKDIR", OP_MKDIR, 1 },
+    { "MKFILE", OP_MKFILE, 1 },
+    { "BIND", OP_BIND, 3 },
+    { "TMPFS", OP_TMPFS, 2 },
+    { "PROC", OP_PROC, 1 },
+    { "BIND_PROC", OP_BIND_PROC, 1 },
+    { "SYS", OP_SYS, 1 },
+    { "DEV", OP_DEV, 1 },
+    { "DEV_MINIMAL", OP_DEV_MINIMAL, 1 },
+    { "FILE", OP_FILE, 2 },
+    { "CHDIR", OP_CHDIR, 1 },
+    { "ENV", OP_ENV, 1 },
+    { "DEBUG", OP_DEBUG, 1 },
+    { "EXEC", OP_EXEC, ARITY_EXEC },
+};
+
+typedef struct {
+    OpType type;
+    const char *name;
+    const char *arg[OP_MAX_ARGS];
+    /* Numeric arguments, checked while parsing. */
+    unsigned long long number[OP_MAX_ARGS];
+    /* EXEC only: the payload's argv (NULL-terminated). */
+    char **exec_argv;
+} Op;
+
+typedef struct {
+    Op *ops;
+    size_t count;
+    size_t env_count;
+} OpList;
+
+/* A strict unsigned decimal: digits only (no sign, no spaces, no hex), at most `max`. */
+static unsigned long long parse_number(const char *op, const char *text, unsigned long long max)
+{
+    if (text[0] == '\0' || strspn(text, "0123456789") != strlen(text))
+        die("%s: \"%s\" is not a decimal number", op, text);
+    errno = 0;
+    unsigned long long value = strtoull(text, NULL, 10);
+    if (errno != 0 || value > max)
+        die("%s: %s is out of range (at most %llu)", op, text, max);
+    return value;
+}
+
+static void check_absolute(const char *op, const char *path)
+{
+    if (path[0] != '/')
+        die("%s: \"%s\" is not an absolute path", op, path);
+}
+
+/* Check the form of one op's arguments (numbers, absolute paths, fixed words) and its place in the list. */
+static void check_op(Op *op, size_t index, OpList *list)
+{
+    static const OpType fixed_order[] = { OP_USER, OP_NAMESPACES, OP_ROOT };
+    for (size_t k = 0; k < sizeof fixed_order / sizeof fixed_order[0]; k++) {
+        if ((index == k) != (op->type == fixed_order[k]))
+            die("%s at position %zu: the op list must start with USER, NAMESPACES, ROOT (each once)", op->name,
+                index + 1);
+    }
+    switch (op->type) {
+    case OP_USER:
+        op->number[0] = parse_number("USER", op->arg[0], (unsigned)-2);
+        op->number[1] = parse_number("USER", op->arg[1], (unsigned)-2);
+        break;
+    case OP_NAMESPACES:
+        op->number[0] = parse_number("NAMESPACES", op->arg[0], 1);
+        op->number[1] = parse_number("NAMESPACES", op->arg[1], 1);
+        break;
+    case OP_ROOT:
+    case OP_UNDERLAY:
+    case OP_MKDIR:
+    case OP_MKFILE:
+    case OP_PROC:
+    case OP_BIND_PROC:
+    case OP_SYS:
+    case OP_DEV:
+    case OP_DEV_MINIMAL:
+    case OP_CHDIR:
+        check_absolute(op->name, op->arg[0]);
+        break;
+    case OP_BIND:
+        check_absolute("BIND", op->arg[0]);
+        check_absolute("BIND", op->arg[1]);
+        if (strcmp(op->arg[2], "ro") != 0 && strcmp(op->arg[2], "rw") != 0)
+            die("BIND %s %s: the mode must be ro or rw, not \"%s\"", op->arg[0], op->arg[1], op->arg[2]);
+        break;
+    case OP_TMPFS:
+        check_absolute("TMPFS", op->arg[0]);
+        op->number[1] = parse_number("TMPFS", op->arg[1], ~0ull);
+        break;
+    case OP_FILE:
+        check_absolute("FILE", op->arg[0]);
+        break;
+    case OP_ENV: {
+        const char *equals = strchr(op->arg[0], '=');
+        if (equals == NULL || equals == op->arg[0])
+            die("ENV: \"%s\" is not KEY=VALUE", op->arg[0]);
+        list->env_count++;
+        break;
+    }
+    case OP_DEBUG:
+        /* Applied while parsing, so that the setup below is already traced. */
+        debug_enabled = parse_number("DEBUG", op->arg[0], 1) == 1;
+        break;
+    case OP_EXEC:
+        break;
+    default:
+        die("internal error: op %d has no argument check", (int)op->type);
+    }
+}
+
+/* Parse words[0..count) into ops: names through op_table, fixed arity, arguments checked for form. */
+static OpList parse_ops(char **words, size_t count)
+{
+    OpList list = { xcalloc(count, sizeof(Op)), 0, 0 };
+    size_t i = 0;
+    while (i < count) {
+        const char *name = words[i];
+        size_t entry = 0;
+        while (entry < sizeof op_table / sizeof op_table[0] && strcmp(op_table[entry].name, name) != 0)
+            entry++;
+        if (entry == sizeof op_table / sizeof op_table[0])
+            die("unknown op \"%s\" (word %zu of the op list)", name, i + 1);
+        Op *op = &list.ops[list.count];
+        op->type = op_table[entry].type;
+        op->name = op_table[entry].name;
+        i++;
+        if (op_table[entry].arity == ARITY_EXEC) {
+            if (i >= count)
+                die("EXEC: missing <argc>");
+            unsigned long long argc = parse_number("EXEC", words[i], 1u << 20);
+            i++;
+            if (argc == 0)
+                die("EXEC: the payload needs at least argv0");
+            if (argc != count - i)
+                die("EXEC: <argc> is %llu but %zu words follow it (EXEC must be the last op)", argc, count - i);
+            op->exec_argv = xcalloc((size_t)argc + 1, sizeof(char *));
+            for (size_t a = 0; a < argc; a++)
+                op->exec_argv[a] = words[i + a];
+            if (op->exec_argv[0][0] == '\0')
+                die("EXEC: argv0 is empty");
+            i += (size_t)argc;
+        } else {
+            size_t arity = (size_t)op_table[entry].arity;
+            if (count - i < arity)
+                die("%s: needs %zu arguments, got %zu", name, arity, count - i);
+            for (size_t a = 0; a < arity; a++)
+                op->arg[a] = words[i + a];
+            i += arity;
+        }
+        check_op(op, list.count, &list);
+        list.count++;
+    }
+    if (list.count < 3)
+        die("the op list must start with USER, NAMESPACES, ROOT");
+    if (list.ops[list.count - 1].type != OP_EXEC)
+        die("the op list must end with EXEC");
+    return list;
+}
+
+/*
+ * The alternative transport: `starter CVMFS-IMAGES-STARTER-1 --ops-fd N` reads the op words, each terminated by
+ * a NUL byte, from fd N (a memfd or a pipe the front end filled). Unlike argv, an fd is not readable by other
+ * users through /proc/<pid>/cmdline, so the payload's environment stays private.
+ */
+static char **read_ops_fd(const char *fd_text, size_t *count)
+{
+    int fd = (int)parse_number(OPS_FD_FLAG, fd_text, 1u << 20);
+    size_t capacity = 1u << 16, length = 0;
+    char *buffer = xcalloc(capacity, 1);
+    for (;;) {
+        if (length == capacity) {
+            if (capacity >= OPS_FD_MAX_BYTES)
+                die("%s %d: more than %u bytes of ops", OPS_FD_FLAG, fd, OPS_FD_MAX_BYTES);
+            capacity *= 2;
+            buffer = realloc(buffer, capacity);
+            if (buffer == NULL)
+                die("out of memory");
+        }
+        ssize_t got = read(fd, buffer + length, capacity - length);
+        if (got < 0) {
+            if (errno == EINTR)
+                continue;
+            die_with_errno("%s %d: cannot read the ops", OPS_FD_FLAG, fd);
+        }
+        if (got == 0)
+            break;
+        length += (size_t)got;
+    }
+    if (close(fd) < 0)
+        die_with_errno("%s %d: close", OPS_FD_FLAG, fd);
+    if (length == 0 || buffer[length - 1] != '\0')
+        die("%s %d: the ops must be NUL-terminated words", OPS_FD_FLAG, fd);
+    size_t words = 0;
+    for (size_t k = 0; k < length; k++)
+        words += buffer[k] == '\0';
+    char **result = xcalloc(words + 1, sizeof(char *));
+    size_t w = 0;
+    for (size_t k = 0; k < length; k += strlen(buffer + k) + 1)
+        result[w++] = buffer + k;
+    *count = words;
+    return result;
+}
+
+static void write_proc_file(const char *path, const char *content, bool tolerate_missing)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) {
+        /* /proc/self/setgroups only exists since Linux 3.19, where it is also not needed. */
+        if (tolerate_missing && errno == ENOENT)
+            return;
+        die_with_errno("USER: cannot open %s", path);
+    }
+    if (!write_all(fd, content, strlen(content)))
+        die_with_errno("USER: cannot write \"%s\" to %s", content, path);
+    if (close(fd) < 0)
+        die_with_errno("USER: close %s", path);
+}
+
+/*
+ * Privilege phase 2: the user namespace. The only ids that exist inside are the caller's own (uid->uid,
+ * gid->gid); setgroups is denied, as the kernel requires before an unprivileged gid_map and so that no
+ * supplementary group can be dropped to bypass a "deny" ACL.
+ */
+static void enter_user_namespace(uid_t uid, gid_t gid)
+{
+    if (uid != getuid() || gid != getgid())
+        die("USER %u %u: the caller is uid %u gid %u; the starter maps only the caller's own ids", (unsigned)uid,
+            (unsigned)gid, (unsigned)getuid(), (unsigned)getgid());
+    if (unshare(CLONE_NEWUSER) < 0)
+        die_with_errno("USER: cannot create a user namespace (unshare CLONE_NEWUSER; are user namespaces "
+                       "enabled? see user.max_user_namespaces)");
+    char map[64];
+    write_proc_file("/proc/self/setgroups", "deny", true);
+    snprintf(map, sizeof map, "%u %u 1\n", (unsigned)uid, (unsigned)uid);
+    write_proc_file("/proc/self/uid_map", map, false);
+    snprintf(map, sizeof map, "%u %u 1\n", (unsigned)gid, (unsigned)gid);
+    write_proc_file("/proc/self/gid_map", map, false);
+    set_no_new_privs();
+    debug("entered a user namespace mapping uid %u and gid %u", (unsigned)uid, (unsigned)gid);
+}
+
+/*
+ * Privilege phase 3: the other namespaces. With a PID namespace the process forks here. The parent (outside the
+ * new PID namespace) drops its capabilities and closes the caller's fds, then only forwards signals to the child
+ * and exits with its status; it never returns. The child is PID 1 of the new namespace and continues the setup.
+ */
+static bool enter_namespaces(bool pid, bool ipc)
+{
+    int flags = CLONE_NEWNS | (pid ? CLONE_NEWPID : 0) | (ipc ? CLONE_NEWIPC : 0);
+    if (unshare(flags) < 0)
+        die_with_errno("NAMESPACES %d %d: unshare", pid, ipc);
+    mount_make_slave();
+    debug("entered a mount namespace%s%s", pid ? ", a PID namespace" : "", ipc ? ", an IPC namespace" : "");
+    if (!pid)
+        return false;
+    /* Blocked before the fork so that no signal is lost between fork and the forwarding loop; the child keeps
+     * them blocked until its own loop (PID 1) and unblocks them in the payload before exec. */
+    block_forwarded_signals();
+    pid_t child = fork();
+    if (child < 0)
+        die_with_errno("NAMESPACES: fork");
+    if (child > 0) {
+        drop_all_capabilities();
+        close_inherited_fds();
+        forward_signals_until_exit(child, false);
+    }
+    /* If the outer starter dies (SIGKILL), so does PID 1, and with it the whole namespace. FIXME: a kill between
+     * fork and this prctl is not caught; getppid() is 0 across the PID namespace, so it cannot be checked here. */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+        die_with_errno("NAMESPACES: prctl(PR_SET_PDEATHSIG)");
+    return true;
+}
 
 int main(int argc, char **argv)
 {
-    (void)argv;
-    fprintf(stderr, "FATAL:   starter: not implemented yet (%d arguments)\n", argc);
-    return 255;
+    /* Privilege phase 1: the caller's own credentials. This starter has no setuid mode. */
+    if (geteuid() != getuid() || getegid() != getgid())
+        die("the starter must not be installed setuid or setgid");
+    reset_inherited_signal_state();
+    if (argc < 2 || strcmp(argv[1], PROTOCOL_MAGIC) != 0)
+        die("the first argument must be %s (this starter is driven by the singularity front end, see "
+            "PROTOCOL.md)", PROTOCOL_MAGIC);
+
+    char **words = argv + 2;
+    size_t count = (size_t)argc - 2;
+    if (count >= 1 && strcmp(words[0], OPS_FD_FLAG) == 0) {
+        if (count != 2)
+            die("%s takes exactly one argument (the fd) and nothing after it", OPS_FD_FLAG);
+        words = read_ops_fd(words[1], &count);
+    }
+    OpList list = parse_ops(words, count);
+
+    char **envp = xcalloc(list.env_count + 1, sizeof(char *));
+    size_t env_used = 0;
+    const char *workdir = NULL;
+    char **exec_argv = NULL;
+    bool pid_namespace = false;
+
+    for (size_t i = 0; i < list.count; i++) {
+        Op *op = &list.ops[i];
+        switch (op->type) {
+        case OP_USER:
+            enter_user_namespace((uid_t)op->number[0], (gid_t)op->number[1]);
+            break;
+        case OP_NAMESPACES:
+            pid_namespace = enter_namespaces(op->number[0] == 1, op->number[1] == 1);
+            break;
+        case OP_ROOT:
+            mount_base_and_root(op->arg[0]);
+            break;
+        case OP_UNDERLAY:
+            mount_underlay(op->arg[0]);
+            break;
+        case OP_MKDIR:
+            mount_mkdir(op->arg[0]);
+            break;
+        case OP_MKFILE:
+            mount_mkfile(op->arg[0]);
+            break;
+        case OP_BIND:
+            mount_bind("BIND", op->arg[0], op->arg[1], strcmp(op->arg[2], "ro") == 0);
+            break;
+        case OP_TMPFS:
+            mount_tmpfs(op->arg[0], op->number[1]);
+            break;
+        case OP_PROC:
+            if (!pid_namespace)
+                die("PROC %s: a new procfs needs the PID namespace (use BIND_PROC without one)", op->arg[0]);
+            mount_proc(op->arg[0]);
+            break;
+        case OP_BIND_PROC:
+            mount_bind("BIND_PROC", "/proc", op->arg[0], false);
+            break;
+        case OP_SYS:
+            mount_bind("SYS", "/sys", op->arg[0], true);
+            break;
+        case OP_DEV:
+            mount_bind("DEV", "/dev", op->arg[0], false);
+            break;
+        case OP_DEV_MINIMAL:
+            mount_dev_minimal(op->arg[0]);
+            break;
+        case OP_FILE:
+            mount_file(op->arg[0], op->arg[1]);
+            break;
+        case OP_CHDIR:
+            workdir = op->arg[0];
+            break;
+        case OP_ENV:
+            envp[env_used++] = (char *)op->arg[0];
+            break;
+        case OP_DEBUG:
+            /* Already applied by check_op while parsing. */
+            break;
+        case OP_EXEC:
+            exec_argv = op->exec_argv;
+            break;
+        default:
+            die("internal error: op %s has no handler", op->name);
+        }
+    }
+
+    /* Privilege phase 5: leave the host behind, then give up every capability. */
+    mount_pivot_into_new_root();
+    if (workdir != NULL && chdir(workdir) < 0)
+        die_with_errno("CHDIR %s", workdir);
+    drop_all_capabilities();
+    run_payload(exec_argv, envp, pid_namespace);
 }

@@ -1,0 +1,125 @@
+using Xunit;
+
+namespace CvmfsImages.Tests.Runtime.Starter;
+
+/// <summary>The payload runs as the caller, with the payload's exit status and signals, with and without a PID namespace.</summary>
+[Collection(StarterTestGroup.Name)]
+public sealed class StarterProcessTests(StarterSandbox sandbox)
+{
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(30);
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Ids_inside_equal_the_callers_and_only_they_are_mapped(bool pid)
+    {
+        var result = sandbox.Run([.. sandbox.Standard(pid), .. StarterSandbox.Shell("id -u; id -g; cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups")]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal(sandbox.Uid.ToString(System.Globalization.CultureInfo.InvariantCulture), lines[0]);
+        Assert.Equal(sandbox.Gid.ToString(System.Globalization.CultureInfo.InvariantCulture), lines[1]);
+        Assert.Equal($"{sandbox.Uid} {sandbox.Uid} 1", string.Join(' ', lines[2].Split(' ', StringSplitOptions.RemoveEmptyEntries)));
+        Assert.Equal($"{sandbox.Gid} {sandbox.Gid} 1", string.Join(' ', lines[3].Split(' ', StringSplitOptions.RemoveEmptyEntries)));
+        Assert.Equal("deny", lines[4]);
+    }
+
+    [Theory]
+    [InlineData(false, "true", 0)]
+    [InlineData(true, "true", 0)]
+    [InlineData(false, "false", 1)]
+    [InlineData(true, "false", 1)]
+    [InlineData(false, "exit 42", 42)]
+    [InlineData(true, "exit 42", 42)]
+    [InlineData(false, "kill -TERM $$", 128 + 15)]
+    [InlineData(true, "kill -TERM $$", 128 + 15)]
+    [InlineData(true, "kill -KILL $$", 128 + 9)]
+    public void Exit_status_is_the_payloads_and_128_plus_the_signal(bool pid, string script, int expected)
+    {
+        var result = sandbox.Run([.. sandbox.Standard(pid), .. StarterSandbox.Shell(script)]);
+
+        Assert.True(result.ExitCode == expected, result.ToString());
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_missing_command_exits_127_and_says_so(bool pid)
+    {
+        var result = sandbox.Run([.. sandbox.Standard(pid), .. StarterSandbox.Exec("no-such-command", "arg")]);
+
+        Assert.True(result.ExitCode == 127, result.ToString());
+        Assert.Contains("\"no-such-command\": executable file not found in $PATH", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/etc/hostname")]
+    [InlineData("/etc")]
+    public void A_command_that_is_not_executable_exits_126(string path)
+    {
+        var result = sandbox.Run([.. sandbox.Standard(pid: false), .. StarterSandbox.Exec(path)]);
+
+        Assert.True(result.ExitCode == 126, result.ToString());
+        Assert.Contains(path, result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_command_is_searched_in_the_PATH_of_the_ENV_ops_and_the_environment_is_exactly_the_ENV_ops()
+    {
+        var result = sandbox.Run([.. sandbox.Prologue(pid: false), "ENV", "PATH=/nowhere:/bin", "ENV", "ONE=a b=c", "EXEC", "1", "env"]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var env = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(["ONE=a b=c", "PATH=/nowhere:/bin"], env);
+    }
+
+    [Fact]
+    public void CHDIR_sets_the_working_directory_inside_the_image()
+    {
+        var result = sandbox.Run([.. sandbox.Standard(pid: false), "CHDIR", "/etc", .. StarterSandbox.Exec("pwd")]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("/etc\n", result.Stdout);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void SIGTERM_sent_to_the_starter_reaches_the_payload(bool pid)
+    {
+        // The payload traps TERM and exits 7: only the payload itself can produce that status and line.
+        const string script = "trap 'echo got-term; exit 7' TERM; echo ready; while :; do sleep 1 & wait $!; done";
+        var started = sandbox.Start([.. sandbox.Standard(pid), .. StarterSandbox.Shell(script)]);
+
+        Assert.True(started.WaitForLine("ready", ReadyTimeout), "the payload never said ready: " + started.Stderr);
+        StarterSandbox.Signal(started.Process.Id, "TERM");
+        var result = StarterSandbox.Run(started);
+
+        Assert.True(result.ExitCode == 7, result.ToString());
+        Assert.Contains("got-term", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("HUP", 128 + 1)]
+    [InlineData("INT", 128 + 2)]
+    [InlineData("USR1", 128 + 10)]
+    public void With_a_PID_namespace_other_signals_are_forwarded_too_and_kill_the_payload(string signal, int expected)
+    {
+        var started = sandbox.Start([.. sandbox.Standard(pid: true), .. StarterSandbox.Shell("echo ready; exec sleep 600")]);
+
+        Assert.True(started.WaitForLine("ready", ReadyTimeout), "the payload never said ready: " + started.Stderr);
+        StarterSandbox.Signal(started.Process.Id, signal);
+        var result = StarterSandbox.Run(started);
+
+        Assert.True(result.ExitCode == expected, result.ToString());
+    }
+
+    [Fact]
+    public void PID_1_reaps_orphans_and_exits_with_the_payloads_status()
+    {
+        // The orphaned background sleep becomes PID 1's child; the payload's status still wins and nothing hangs.
+        var result = sandbox.Run([.. sandbox.Standard(pid: true), .. StarterSandbox.Shell("(sleep 600 &) ; sh -c 'exit 0' & wait; exit 5")]);
+
+        Assert.True(result.ExitCode == 5, result.ToString());
+    }
+}
