@@ -2,13 +2,16 @@ using System.Runtime.InteropServices;
 using System.Text;
 using CvmfsImages.Runtime.Native;
 using CvmfsImages.Runtime.Planning;
+using Microsoft.Win32.SafeHandles;
 
 namespace CvmfsImages.Runtime.Launch;
 
 /// <summary>
 /// Finds the C starter next to the front end's own executable and replaces this process with it (<c>execve</c>, same
-/// pid: signals sent to <c>singularity</c> reach the starter and then the payload). The starter gets the op list as
-/// argv and an EMPTY environment, so nothing from the caller's environment reaches its dynamic loader.
+/// pid: signals sent to <c>singularity</c> reach the starter and then the payload). The op list goes over an
+/// inherited memfd (<c>--ops-fd</c>), not argv, so ENV values and paths are not world-readable in
+/// <c>/proc/&lt;pid&gt;/cmdline</c>; the starter gets an EMPTY environment, so nothing from the caller's environment
+/// reaches its dynamic loader.
 /// </summary>
 internal static class Starter
 {
@@ -47,19 +50,45 @@ internal static class Starter
         }
     }
 
+    /// <summary>The op words, each terminated by a NUL byte (the <c>--ops-fd</c> format).</summary>
+    public static byte[] Encode(IReadOnlyList<Op> ops)
+    {
+        var words = Op.ToWords(ops);
+        var buffer = new MemoryStream();
+        foreach (var word in words)
+        {
+            if (word.Contains('\0', StringComparison.Ordinal))
+            {
+                throw new RuntimeFailureException($"a value contains a NUL character: '{word.Replace("\0", "\\0", StringComparison.Ordinal)}'");
+            }
+
+            var bytes = Encoding.UTF8.GetBytes(word);
+            buffer.Write(bytes);
+            buffer.WriteByte(0);
+        }
+
+        return buffer.ToArray();
+    }
+
     /// <summary>Replaces this process with the starter. Returns only on failure (the exception says why).</summary>
     public static unsafe RuntimeFailureException Exec(string starterPath, IReadOnlyList<Op> ops)
     {
         ArgumentNullException.ThrowIfNull(ops);
-        var argv = Op.ToArgv(starterPath, ops);
-        foreach (var arg in argv)
+        var payload = Encode(ops);
+
+        // Not MFD_CLOEXEC: the starter inherits it. pwrite at offset 0 leaves the file offset at 0 for its reads.
+        var fd = Libc.MemfdCreate("singularity-ops", 0);
+        if (fd < 0)
         {
-            if (arg.Contains('\0', StringComparison.Ordinal))
-            {
-                return new RuntimeFailureException($"an argument contains a NUL character: '{arg.Replace("\0", "\\0", StringComparison.Ordinal)}'");
-            }
+            return new RuntimeFailureException($"memfd_create: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
         }
 
+        using (var handle = new SafeFileHandle(fd, ownsHandle: false))
+        {
+            RandomAccess.Write(handle, payload, 0);
+        }
+
+        var argv = new List<string> { starterPath, Op.ProtocolMagic, "--ops-fd", fd.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         Console.Out.Flush();
         Console.Error.Flush();
         var pointers = new nint[argv.Count + 1];
@@ -77,8 +106,7 @@ internal static class Starter
             }
 
             var errno = Marshal.GetLastPInvokeError();
-            var size = argv.Sum(a => Encoding.UTF8.GetByteCount(a) + 1);
-            return new RuntimeFailureException($"cannot execute the starter {starterPath}: {Marshal.GetPInvokeErrorMessage(errno)} ({argv.Count} arguments, {size} bytes)") { Subject = starterPath };
+            return new RuntimeFailureException($"cannot execute the starter {starterPath}: {Marshal.GetPInvokeErrorMessage(errno)}") { Subject = starterPath };
         }
         finally
         {

@@ -36,6 +36,9 @@ internal static unsafe partial class Libc
     [LibraryImport("libc", EntryPoint = "free")]
     public static partial void Free(nint pointer);
 
+    [LibraryImport("libc", EntryPoint = "memfd_create", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int MemfdCreate(string name, uint flags);
+
     [LibraryImport("libc", EntryPoint = "execve", SetLastError = true)]
     public static partial int Execve(byte* path, byte** argv, byte** envp);
 

@@ -79,17 +79,18 @@ internal sealed partial class ContainerPlanner
             argv = [.. command];
         }
 
+        // USER, NAMESPACES, ROOT: exactly these three first (the protocol refuses anything else before them).
         var ops = new List<Op>
         {
             Op.Of("USER", U(_in.User.Uid), U(_in.User.Gid)),
+            Op.Of("NAMESPACES", pid ? "1" : "0", ipc ? "1" : "0"),
+            Op.Of("ROOT", imageRoot),
         };
         if (_in.Messages.IsDebug)
         {
             ops.Add(Op.Of("DEBUG", "1"));
         }
 
-        ops.Add(Op.Of("NAMESPACES", pid ? "1" : "0", ipc ? "1" : "0"));
-        ops.Add(Op.Of("ROOT", imageRoot));
         ops.AddRange(_underlays.OrderBy(o => PathRules.Components(o.Args[0]).Count));
         ops.AddRange(_mountOps);
         ops.Add(Op.Of("CHDIR", cwd));
