@@ -67,14 +67,14 @@ internal sealed partial class ContainerPlanner
 
         List<KeyValuePair<string, string>> env;
         List<string> argv;
-        if (IsExecutableInImage(ShellWrapper.Shell))
+        if (NeedsWrapper(environment) && IsExecutableInImage(ShellWrapper.Shell))
         {
             env = ShellWrapper.Environment(environment);
             argv = ShellWrapper.Command(ActionName, command);
         }
         else
         {
-            _in.Messages.Verbose($"{ShellWrapper.Shell} is missing in the image: running the payload directly, without the image's environment scripts");
+            _in.Messages.Verbose("Running the payload directly (no environment scripts to source, or no /bin/sh in the image)");
             env = EnvironmentBuilder.Flatten(environment);
             argv = [.. command];
         }
@@ -97,6 +97,29 @@ internal sealed partial class ContainerPlanner
         ops.AddRange(env.Select(kv => Op.Of("ENV", kv.Key + "=" + kv.Value)));
         ops.Add(new Op("EXEC", [argv.Count.ToString(CultureInfo.InvariantCulture), .. argv]));
         return new ContainerPlan(ops, cwd, imageRoot, immediateExit);
+    }
+
+    /// <summary>
+    /// The shell wrapper is needed only when there is something for it to do: environment scripts in the image, or
+    /// user-defined variables to export over them. Otherwise the payload is exec'd directly (one exec fewer per job)
+    /// with the same final environment.
+    /// </summary>
+    private bool NeedsWrapper(ContainerEnvironment environment)
+    {
+        if (environment.UserDefined.Count > 0 || environment.PathOverride is not null || environment.PrependPath is not null || environment.AppendPath is not null)
+        {
+            return true;
+        }
+
+        try
+        {
+            var env = _view.Resolve("/.singularity.d/env");
+            return env.Exists && env.Kind == FileKind.Directory;
+        }
+        catch (RuntimeFailureException)
+        {
+            return true;
+        }
     }
 
     private string ActionName => Inv.Action switch

@@ -310,6 +310,17 @@ public sealed class ContainerPlannerTests : IClassFixture<PlannerFixture>
     }
 
     [Fact]
+    public void Without_env_scripts_or_user_variables_the_wrapper_is_skipped()
+    {
+        var image = BusyboxImage.Create(Path.Combine(_f.Root, "noenv"));
+        Directory.Delete(Path.Combine(image, ".singularity.d", "env"), recursive: true);
+        Assert.Equal(["ls", "-l"], Exec(_f.Plan(["exec", image, "ls", "-l"]).Plan));
+        // A user-defined variable must still be exported over what scripts would set: the wrapper runs.
+        var env = new Dictionary<string, string> { ["SINGULARITYENV_X"] = "1" };
+        Assert.Equal("/bin/sh", Exec(_f.Plan(["exec", image, "ls"], env: env).Plan)[0]);
+    }
+
+    [Fact]
     public void Nv_binds_driver_libraries_and_devices()
     {
         var lib = _f.DataFile;
