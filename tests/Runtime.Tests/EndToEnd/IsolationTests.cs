@@ -42,6 +42,10 @@ public sealed class IsolationTests(FrontEndSandbox sandbox)
         var lines = r.Stdout.Split('\n');
         Assert.InRange(int.Parse(lines[0], System.Globalization.CultureInfo.InvariantCulture), 1, 4);
         Assert.NotEqual("1", lines[2]);
+        // The pilot (here: this test process) is not visible, so its environment cannot be read.
+        var pilot = System.Environment.ProcessId;
+        Assert.Equal(1, Exec($"cat /proc/{pilot}/environ", "-p").ExitCode);
+        Assert.Equal("\n", Exec("cat /proc/1/environ; echo", "-p").Stdout);
         // Without -p the host's processes are visible.
         var host = Exec("ls /proc | grep -c '^[0-9]'");
         Assert.True(int.Parse(host.Stdout.Trim(), System.Globalization.CultureInfo.InvariantCulture) > 4, host.ToString());
