@@ -41,6 +41,11 @@ if [ -n "$singularity" ]; then
   mkdir "$shm/singularity"
   cp -a "$(dirname "$singularity")"/. "$shm/singularity/"
   singularity=$shm/singularity/$(basename "$singularity")
+  cp Runtime/starter/build/starter "$shm/singularity/starter"   # this branch's starter next to the front end
+  # Not installed system-wide: use the config shipped next to the binary (the front end's override variable).
+  if [ -z "${CVMFS_IMAGES_SINGULARITY_CONF:-}" ] && [ -f "$shm/singularity/singularity.conf" ]; then
+    export CVMFS_IMAGES_SINGULARITY_CONF=$shm/singularity/singularity.conf
+  fi
 fi
 chmod -R a+rX "$shm"
 mkdir "$shm/out" && chmod 0777 "$shm/out"   # timings, written by the (possibly unprivileged) measuring user

@@ -64,13 +64,8 @@ static FdPath fd_path(int fd)
     return result;
 }
 
-static bool is_root_path(const char *path)
-{
-    return strspn(path, "/") == strlen(path);
-}
-
-/* Resolve `path` beneath `root` (an fd), never leaving it. `flags` are open(2) flags (O_PATH for a mount target). */
-static int resolve_beneath(int root, const char *path, int flags, const char *op)
+/* openat2 beneath `root`, never leaving it; -1 with errno on failure. `flags` are open(2) flags (O_PATH: a target). */
+static int try_resolve_beneath(int root, const char *path, int flags)
 {
     struct open_how how = {
         .flags = (unsigned long long)(flags | O_CLOEXEC | ((flags & O_PATH) ? 0 : O_NOCTTY)),
@@ -78,29 +73,29 @@ static int resolve_beneath(int root, const char *path, int flags, const char *op
     };
     for (int attempt = 0;; attempt++) {
         long fd = syscall(SYS_openat2, root, path, &how, sizeof how);
-        if (fd >= 0)
-            return (int)fd;
         /* EAGAIN: a rename or mount raced with the resolution (RESOLVE_IN_ROOT checks for it); try again. */
-        if (errno == EAGAIN && attempt < 32)
-            continue;
-        if (errno == ENOSYS)
-            die("%s %s: openat2 is not available (Linux 5.6 or later is required)", op, path);
-        die_with_errno("%s: cannot resolve %s %s", op, path, root == newroot_fd ? "inside the image" : "on the host");
+        if (fd >= 0 || errno != EAGAIN || attempt >= 32)
+            return (int)fd;
     }
 }
 
-/* A container path, beneath the new root. After a mount on "/" itself, the root fd is refreshed first. */
-static int resolve_in_container(const char *ctr, int flags, const char *op)
+__attribute__((noreturn)) static void die_unresolved(int root, const char *path, const char *op)
 {
-    return resolve_beneath(newroot_fd, ctr, flags, op);
+    if (errno == ENOSYS)
+        die("%s: openat2 is not available (Linux 5.6 or later is required)", op);
+    die_with_errno("%s: cannot resolve %s %s", op, path, root == newroot_fd ? "inside the image" : "on the host");
 }
 
-static int resolve_on_host(const char *host, int flags, const char *op)
+/* Resolve `path` beneath `root` or die naming the op, the path and the reason. */
+static int resolve_beneath(int root, const char *path, int flags, const char *op)
 {
-    return resolve_beneath(oldroot_fd, host, flags, op);
+    int fd = try_resolve_beneath(root, path, flags);
+    if (fd < 0)
+        die_unresolved(root, path, op);
+    return fd;
 }
 
-/* /newroot, re-opened: after something is mounted on the container's "/" the old fd refers to what is covered. */
+/* /newroot, re-opened: the lookup of the path crosses every mount stacked on it, so the fd is the top one. */
 static void refresh_new_root(void)
 {
     int fd = open("/newroot", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -111,16 +106,36 @@ static void refresh_new_root(void)
     newroot_fd = fd;
 }
 
-/* The mount now at `ctr` (resolved again, after the mount: the fd taken before it refers to what it covers). */
+/*
+ * A container path, beneath the new root. The root fd is refreshed first: after a mount on the container's "/"
+ * (UNDERLAY /), an older fd would still refer to the covered image root.
+ */
+static int resolve_in_container(const char *ctr, int flags, const char *op)
+{
+    refresh_new_root();
+    return resolve_beneath(newroot_fd, ctr, flags, op);
+}
+
+static int resolve_on_host(const char *host, int flags, const char *op)
+{
+    return resolve_beneath(oldroot_fd, host, flags, op);
+}
+
+/* A bind source: opened as a directory first, because only that triggers an automount (autofs under /cvmfs) on
+ * the last component of an O_PATH open; a file is opened on ENOTDIR. */
+static int resolve_bind_source(const char *host, const char *op)
+{
+    int fd = try_resolve_beneath(oldroot_fd, host, O_PATH | O_DIRECTORY);
+    if (fd >= 0)
+        return fd;
+    if (errno != ENOTDIR)
+        die_unresolved(oldroot_fd, host, op);
+    return resolve_on_host(host, O_PATH, op);
+}
+
+/* The mount now at `ctr`: resolved again, after the mount, since an fd taken before it refers to what it covers. */
 static int resolve_mounted(const char *ctr, int flags, const char *op)
 {
-    if (is_root_path(ctr)) {
-        refresh_new_root();
-        int fd = fcntl(newroot_fd, F_DUPFD_CLOEXEC, 3);
-        if (fd < 0)
-            die_with_errno("%s %s: dup", op, ctr);
-        return fd;
-    }
     return resolve_in_container(ctr, flags, op);
 }
 
@@ -215,7 +230,7 @@ static void bind_fds(int source, int target, const char *what)
 void mount_bind(const char *op, const char *host, const char *ctr, bool read_only)
 {
     char *what = xasprintf("%s %s -> %s", op, host, ctr);
-    int source = resolve_on_host(host, O_PATH, what);
+    int source = resolve_bind_source(host, what);
     int target = resolve_in_container(ctr, O_PATH, what);
     bind_fds(source, target, what);
     xclose(source);

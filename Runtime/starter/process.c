@@ -92,20 +92,38 @@ void drop_all_capabilities(void)
         die_with_errno("capset (dropping every capability)");
 }
 
-/* Every fd but stdin, stdout, stderr: nothing the caller (or the starter) opened reaches the payload. */
-void close_inherited_fds(void)
+/* Close fds first..last (inclusive); close_range(2) where the kernel has it (5.9), else one by one. */
+static void close_fd_range(unsigned first, unsigned last)
 {
-    if (syscall(SYS_close_range, 3U, ~0U, 0U) == 0)
+    if (first > last)
+        return;
+    if (syscall(SYS_close_range, first, last, 0U) == 0)
         return;
     if (errno != ENOSYS)
         die_with_errno("close_range");
-    /* Before Linux 5.9: close them one by one, up to the hard limit. */
     struct rlimit limit;
     if (getrlimit(RLIMIT_NOFILE, &limit) < 0)
         die_with_errno("getrlimit(RLIMIT_NOFILE)");
-    rlim_t last = limit.rlim_max == RLIM_INFINITY || limit.rlim_max > (1u << 20) ? (1u << 20) : limit.rlim_max;
-    for (rlim_t fd = 3; fd < last; fd++)
+    rlim_t end = limit.rlim_max == RLIM_INFINITY || limit.rlim_max > (1u << 20) ? (1u << 20) : limit.rlim_max;
+    for (rlim_t fd = first; fd <= last && fd < end; fd++)
         (void)close((int)fd); /* EBADF for the fds that are not open: expected */
+}
+
+/* Every fd but stdin, stdout, stderr: nothing the caller (or the starter) opened reaches the payload. */
+void close_inherited_fds(void)
+{
+    close_fd_range(3, ~0U);
+}
+
+/* The same, keeping `keep` open. */
+void close_inherited_fds_except(int keep)
+{
+    if (keep < 3) {
+        close_fd_range(3, ~0U);
+        return;
+    }
+    close_fd_range(3, (unsigned)keep - 1);
+    close_fd_range((unsigned)keep + 1, ~0U);
 }
 
 static int exit_code_of(int status)

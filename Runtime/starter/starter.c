@@ -21,6 +21,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -242,6 +243,9 @@ static OpList parse_ops(char **words, size_t count)
 static char **read_ops_fd(const char *fd_text, size_t *count)
 {
     int fd = (int)parse_number(OPS_FD_FLAG, fd_text, 1u << 20);
+    /* stdin, stdout and stderr belong to the payload: the ops fd is closed after reading. */
+    if (fd < 3)
+        die("%s %d: the fd must be 3 or above (0-2 are the payload's stdio)", OPS_FD_FLAG, fd);
     size_t capacity = 1u << 16, length = 0;
     char *buffer = xcalloc(capacity, 1);
     for (;;) {
@@ -333,19 +337,47 @@ static bool enter_namespaces(bool pid, bool ipc)
     /* Blocked before the fork so that no signal is lost between fork and the forwarding loop; the child keeps
      * them blocked until its own loop (PID 1) and unblocks them in the payload before exec. */
     block_forwarded_signals();
+    /* The parent holds the write end of `alive` until it exits: the child sees the pipe hang up if the parent
+     * died before PR_SET_PDEATHSIG was in place (getppid() is 0 across a PID namespace and cannot tell). */
+    int alive[2];
+    if (pipe2(alive, O_CLOEXEC) < 0)
+        die_with_errno("NAMESPACES: pipe");
     pid_t child = fork();
     if (child < 0)
         die_with_errno("NAMESPACES: fork");
     if (child > 0) {
         drop_all_capabilities();
-        close_inherited_fds();
+        close_inherited_fds_except(alive[1]);
         forward_signals_until_exit(child, false);
     }
-    /* If the outer starter dies (SIGKILL), so does PID 1, and with it the whole namespace. FIXME: a kill between
-     * fork and this prctl is not caught; getppid() is 0 across the PID namespace, so it cannot be checked here. */
+    /* If the outer starter dies (SIGKILL), so does PID 1, and with it the whole namespace. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
         die_with_errno("NAMESPACES: prctl(PR_SET_PDEATHSIG)");
+    if (close(alive[1]) < 0)
+        die_with_errno("NAMESPACES: close");
+    struct pollfd parent = { .fd = alive[0], .events = POLLIN };
+    if (poll(&parent, 1, 0) < 0)
+        die_with_errno("NAMESPACES: poll");
+    if (parent.revents & POLLHUP)
+        die("NAMESPACES: the outer starter died during setup");
+    if (close(alive[0]) < 0)
+        die_with_errno("NAMESPACES: close");
     return true;
+}
+
+/* After the final pivot_root, so that the path is resolved in the container (its links stay inside). */
+static void change_directory(const char **candidates, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        if (chdir(candidates[i]) == 0) {
+            debug("working directory %s", candidates[i]);
+            return;
+        }
+        /* ENOENT / ENOTDIR / EACCES: not usable here; the next candidate is the front end's fallback. */
+        if (i + 1 == count)
+            die_with_errno("CHDIR %s%s", candidates[i], count > 1 ? " (the last of the candidates)" : "");
+        debug("CHDIR %s: %s; trying %s", candidates[i], strerror(errno), candidates[i + 1]);
+    }
 }
 
 int main(int argc, char **argv)
@@ -369,7 +401,9 @@ int main(int argc, char **argv)
 
     char **envp = xcalloc(list.env_count + 1, sizeof(char *));
     size_t env_used = 0;
-    const char *workdir = NULL;
+    /* CHDIR candidates in order: the first that exists in the new root wins (cwd, then home, then / ...). */
+    const char **workdirs = xcalloc(list.count, sizeof(char *));
+    size_t workdir_count = 0;
     char **exec_argv = NULL;
     bool pid_namespace = false;
 
@@ -421,7 +455,7 @@ int main(int argc, char **argv)
             mount_file(op->arg[0], op->arg[1]);
             break;
         case OP_CHDIR:
-            workdir = op->arg[0];
+            workdirs[workdir_count++] = op->arg[0];
             break;
         case OP_ENV:
             envp[env_used++] = (char *)op->arg[0];
@@ -439,8 +473,8 @@ int main(int argc, char **argv)
 
     /* Privilege phase 5: leave the host behind, then give up every capability. */
     mount_pivot_into_new_root();
-    if (workdir != NULL && chdir(workdir) < 0)
-        die_with_errno("CHDIR %s", workdir);
     drop_all_capabilities();
+    /* After the drop: a directory counts as usable only if the payload itself may enter it. */
+    change_directory(workdirs, workdir_count);
     run_payload(exec_argv, envp, pid_namespace);
 }

@@ -26,6 +26,7 @@ void block_forwarded_signals(void);
 void set_no_new_privs(void);
 void drop_all_capabilities(void);
 void close_inherited_fds(void);
+void close_inherited_fds_except(int keep);
 __attribute__((noreturn)) void forward_signals_until_exit(pid_t child, bool reap_all);
 __attribute__((noreturn)) void run_payload(char **argv, char **envp, bool pid_namespace);
 

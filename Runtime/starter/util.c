@@ -11,10 +11,27 @@
 
 bool debug_enabled = false;
 
+/* Write the formatted text on one line: a newline or carriage return in a path or value must not forge a second
+ * message, so they become spaces. */
+static void write_one_line(const char *format, va_list args)
+{
+    char *text = NULL;
+    if (vasprintf(&text, format, args) < 0) {
+        fputs("(out of memory formatting a message)", stderr);
+        return;
+    }
+    for (char *c = text; *c != '\0'; c++) {
+        if (*c == '\n' || *c == '\r')
+            *c = ' ';
+    }
+    fputs(text, stderr);
+    free(text);
+}
+
 static void vmessage(const char *format, va_list args, int saved_errno)
 {
     fputs("FATAL:   starter: ", stderr);
-    vfprintf(stderr, format, args);
+    write_one_line(format, args);
     if (saved_errno != 0)
         fprintf(stderr, ": %s", strerror(saved_errno));
     fputc('\n', stderr);
@@ -44,14 +61,15 @@ void debug_message(const char *function, const char *format, ...)
     if (!debug_enabled)
         return;
     int saved_errno = errno;
-    char header[64];
+    char who[64];
     char name[128];
-    snprintf(header, sizeof header, "%-7s [U=%u,P=%d]", "DEBUG", (unsigned)getuid(), (int)getpid());
+    /* The columns of the front end's (and Singularity's) debug lines: level 8, [U=,P=] 18, function() 32. */
+    snprintf(who, sizeof who, "[U=%u,P=%d]", (unsigned)getuid(), (int)getpid());
     snprintf(name, sizeof name, "%s()", function);
-    fprintf(stderr, "%-32s %-40s ", header, name);
+    fprintf(stderr, "%-8s%-18s%-32s", "DEBUG", who, name);
     va_list args;
     va_start(args, format);
-    vfprintf(stderr, format, args);
+    write_one_line(format, args);
     va_end(args);
     fputc('\n', stderr);
     errno = saved_errno;

@@ -82,6 +82,46 @@ public sealed class StarterProcessTests(StarterSandbox sandbox)
         Assert.Equal("/etc\n", result.Stdout);
     }
 
+    [Fact]
+    public void Repeated_CHDIR_ops_are_candidates_and_the_first_usable_one_wins()
+    {
+        var result = sandbox.Run([.. sandbox.Standard(pid: false), "CHDIR", "/no/such/dir", "CHDIR", "/etc/hostname", "CHDIR", "/var",
+            "CHDIR", "/etc", .. StarterSandbox.Exec("pwd")]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("/var\n", result.Stdout);
+    }
+
+    [Fact]
+    public void A_CHDIR_that_cannot_be_entered_exits_255_naming_the_path()
+    {
+        var result = sandbox.Run([.. sandbox.Standard(pid: false), "CHDIR", "/no/such/dir", .. StarterSandbox.Exec("pwd")]);
+
+        Assert.True(result.ExitCode == 255, result.ToString());
+        Assert.Contains("CHDIR /no/such/dir: No such file or directory", result.Stderr, StringComparison.Ordinal);
+        Assert.Empty(result.Stdout);
+    }
+
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public void The_IPC_and_PID_namespaces_are_new_exactly_when_asked(bool pid, bool ipc)
+    {
+        string[] ops = [.. sandbox.Prologue(pid, ipc: ipc), pid ? "PROC" : "BIND_PROC", "/proc", "ENV", "PATH=/bin",
+            .. StarterSandbox.Shell("for n in ipc pid mnt user; do readlink /proc/self/ns/$n; done")];
+        var result = sandbox.Run(ops);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var inside = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        string Host(string ns) => new FileInfo("/proc/self/ns/" + ns).LinkTarget!;
+        Assert.Equal(!ipc, inside[0] == Host("ipc"));
+        Assert.Equal(!pid, inside[1] == Host("pid"));
+        Assert.NotEqual(Host("mnt"), inside[2]);
+        Assert.NotEqual(Host("user"), inside[3]);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
@@ -112,6 +152,57 @@ public sealed class StarterProcessTests(StarterSandbox sandbox)
         var result = StarterSandbox.Run(started);
 
         Assert.True(result.ExitCode == expected, result.ToString());
+    }
+
+    [Fact]
+    public void When_the_outer_starter_is_killed_the_PID_namespace_and_the_payload_go_with_it()
+    {
+        // SIGKILL cannot be forwarded; PR_SET_PDEATHSIG on PID 1 ends the namespace instead of leaving an orphan.
+        var marker = "60" + Random.Shared.Next(1000, 9999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var started = sandbox.Start([.. sandbox.Standard(pid: true), .. StarterSandbox.Shell($"echo ready; exec sleep {marker}")]);
+        Assert.True(started.WaitForLine("ready", ReadyTimeout), "the payload never said ready: " + started.Stderr);
+        Assert.NotEmpty(ProcessesWithCommandLine("sleep\0" + marker));
+
+        StarterSandbox.Signal(started.Process.Id, "KILL");
+        var result = StarterSandbox.Run(started);
+
+        Assert.Equal(128 + 9, result.ExitCode);
+        var deadline = DateTime.UtcNow + ReadyTimeout;
+        while (ProcessesWithCommandLine("sleep\0" + marker).Count > 0 && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(50); // waiting for the kernel to tear the namespace down, not synchronising with the payload
+        }
+
+        Assert.Empty(ProcessesWithCommandLine("sleep\0" + marker));
+    }
+
+    private static List<int> ProcessesWithCommandLine(string commandLine)
+    {
+        var found = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                if (File.ReadAllText(Path.Combine(dir, "cmdline")).TrimEnd('\0') == commandLine)
+                {
+                    found.Add(pid);
+                }
+            }
+            catch (IOException)
+            {
+                // The process exited while the list was read.
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+
+        return found;
     }
 
     [Fact]

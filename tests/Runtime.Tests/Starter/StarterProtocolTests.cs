@@ -28,6 +28,8 @@ public sealed partial class StarterProtocolTests(StarterSandbox sandbox)
         { ["USER", "0", "0", "EXEC", "1", "true"], "the op list must start with USER, NAMESPACES, ROOT" },
         { ["DEBUG", "2", "EXEC", "1", "true"], "2 is out of range (at most 1)" },
         { ["MKDIR", "/", "EXEC", "1", "true"], "MKDIR /: the path must end in a name" },
+        // A newline in a value cannot forge a second message line.
+        { ["BIND", "/a\nFATAL:   forged", "/b", "rx", "EXEC", "1", "true"], "BIND /a FATAL:   forged /b: the mode must be ro or rw" },
     };
 
     [Theory]
@@ -49,6 +51,8 @@ public sealed partial class StarterProtocolTests(StarterSandbox sandbox)
     [InlineData(new[] { "CVMFS-IMAGES-STARTER-2", "USER", "0", "0" }, "the first argument must be CVMFS-IMAGES-STARTER-1")]
     [InlineData(new[] { StarterSandbox.Magic, "--ops-fd" }, "--ops-fd takes exactly one argument")]
     [InlineData(new[] { StarterSandbox.Magic, "--ops-fd", "5" }, "--ops-fd 5: cannot read the ops: Bad file descriptor")]
+    [InlineData(new[] { StarterSandbox.Magic, "--ops-fd", "0" }, "--ops-fd 0: the fd must be 3 or above")]
+    [InlineData(new[] { StarterSandbox.Magic, "--ops-fd", "5", "EXEC" }, "--ops-fd takes exactly one argument")]
     public void A_bad_command_line_exits_255(string[] argv, string message)
     {
         var result = StarterSandbox.Run(sandbox.Start(argv, rawArgv: true));

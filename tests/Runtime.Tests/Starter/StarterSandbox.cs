@@ -64,6 +64,7 @@ public sealed class StarterSandbox : IDisposable
         }
 
         Image = CreateImage("image");
+        _skipReason = ProbeUserNamespaces();
     }
 
     public static UnixFileMode Mode0755 =>
@@ -230,6 +231,22 @@ public sealed class StarterSandbox : IDisposable
         started.Process.BeginOutputReadLine();
         started.Process.BeginErrorReadLine();
         return started;
+    }
+
+    // One trivial run: when the kernel (or a seccomp/AppArmor policy around it) refuses unprivileged user
+    // namespaces, every test would fail the same way; say it once, clearly.
+    private string? ProbeUserNamespaces()
+    {
+        var result = Run([.. Prologue(pid: false), .. Exec("/bin/true")]);
+        if (result.ExitCode == 0)
+        {
+            return null;
+        }
+
+        return result.Stderr.Contains("cannot create a user namespace", StringComparison.Ordinal)
+            ? "unprivileged user namespaces are not available here (sysctl user.max_user_namespaces, " +
+              "kernel.apparmor_restrict_unprivileged_userns, or a container's seccomp policy): " + result.Stderr.Trim()
+            : null; // Anything else is a real failure: the tests themselves will show it.
     }
 
     /// <summary>Send a signal to a process (kill(1): the BCL only sends SIGKILL).</summary>
