@@ -131,7 +131,12 @@ internal sealed partial class ContainerPlanner
         return true;
     }
 
-    private string WorkingDirectory(string homeDestination)
+    /// <summary>
+    /// The working directory candidates, in order: <c>--pwd</c> alone (it must exist); else the current directory when
+    /// it exists in the container, the home directory when it does, and <c>/</c>. The starter takes the first it can
+    /// enter (a directory can exist and still be closed to the caller).
+    /// </summary>
+    private List<string> WorkingDirectories(string homeDestination)
     {
         if (Inv.Pwd is { } pwd)
         {
@@ -146,9 +151,10 @@ internal sealed partial class ContainerPlanner
                 throw new RuntimeFailureException($"--pwd {pwd}: no such directory in the container") { Subject = pwd };
             }
 
-            return r.Canonical;
+            return [r.Canonical];
         }
 
+        var candidates = new List<string>();
         foreach (var (candidate, what) in new[] { (_in.CurrentDirectory, "current directory"), (homeDestination, "home directory") })
         {
             try
@@ -156,7 +162,12 @@ internal sealed partial class ContainerPlanner
                 var r = _view.Resolve(candidate);
                 if (r.Exists && r.Kind == FileKind.Directory)
                 {
-                    return r.Canonical;
+                    if (!candidates.Contains(r.Canonical))
+                    {
+                        candidates.Add(r.Canonical);
+                    }
+
+                    continue;
                 }
             }
             catch (RuntimeFailureException)
@@ -169,7 +180,12 @@ internal sealed partial class ContainerPlanner
             _in.Messages.Verbose($"The {what} {candidate} does not exist in the container");
         }
 
-        return "/";
+        if (!candidates.Contains("/"))
+        {
+            candidates.Add("/");
+        }
+
+        return candidates;
     }
 
     private (List<string> Command, int? ImmediateExit, bool IsShell) Payload()

@@ -46,7 +46,7 @@ internal sealed partial class ContainerPlanner
         IdentityFiles(requests, homeDestination);
         PlaceAll(requests);
 
-        var cwd = WorkingDirectory(homeDestination);
+        var cwd = WorkingDirectories(homeDestination);
         var (command, immediateExit, isShell) = Payload();
         var runtimeVariables = new List<KeyValuePair<string, string>>
         {
@@ -93,10 +93,10 @@ internal sealed partial class ContainerPlanner
 
         ops.AddRange(_underlays.OrderBy(o => PathRules.Components(o.Args[0]).Count));
         ops.AddRange(_mountOps);
-        ops.Add(Op.Of("CHDIR", cwd));
+        ops.AddRange(cwd.Select(c => Op.Of("CHDIR", c)));
         ops.AddRange(env.Select(kv => Op.Of("ENV", kv.Key + "=" + kv.Value)));
         ops.Add(new Op("EXEC", [argv.Count.ToString(CultureInfo.InvariantCulture), .. argv]));
-        return new ContainerPlan(ops, cwd, imageRoot, immediateExit);
+        return new ContainerPlan(ops, cwd[0], imageRoot, immediateExit);
     }
 
     /// <summary>
