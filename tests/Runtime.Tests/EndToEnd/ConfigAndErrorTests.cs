@@ -72,10 +72,18 @@ public sealed class ConfigAndErrorTests(FrontEndSandbox sandbox)
     {
         var path = sandbox.WriteConfig("loose", "mount proc = no\n");
         File.SetUnixFileMode(path, (UnixFileMode)0b110_110_110);
-        var r = sandbox.Run(["exec", sandbox.Image, "true"], config: path);
-        // Ignored: the compiled-in file is used instead (absent on a test machine: a clear error, never the loose file).
+        var r = sandbox.Run(["exec", sandbox.Image, "sh", "-c", "ls /proc | wc -l"], config: path);
         Assert.Contains($"ignoring CVMFS_IMAGES_SINGULARITY_CONF={path}: {path} is writable by group or others", r.Stderr, StringComparison.Ordinal);
-        Assert.NotEqual(0, r.ExitCode);
+        if (File.Exists(CvmfsImages.Runtime.Config.ConfigFileLocator.DefaultPath))
+        {
+            // The installed compiled-in file is used: "mount proc = no" from the loose file did not apply.
+            Assert.NotEqual("0\n", r.Stdout);
+        }
+        else
+        {
+            Assert.Equal(255, r.ExitCode);
+            Assert.Contains(CvmfsImages.Runtime.Config.ConfigFileLocator.DefaultPath + ": does not exist", r.Stderr, StringComparison.Ordinal);
+        }
     }
 
     [Theory]
