@@ -50,12 +50,21 @@ public sealed class FrontEndSandbox : IDisposable
             return;
         }
 
-        // The framework-dependent apphost needs a .NET install that nobody can read.
-        _dotnetRoot = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(typeof(object).Assembly.Location)!, "..", "..", ".."));
+        // The framework-dependent apphost needs a .NET install that nobody can read; when this one is private
+        // (e.g. /root/.dotnet), the running runtime and hostfxr are copied into the sandbox (about 80 MB, once).
+        var framework = Path.GetDirectoryName(typeof(object).Assembly.Location)!;
+        _dotnetRoot = Path.GetFullPath(Path.Combine(framework, "..", "..", ".."));
         if (!IsWorldReadablePath(_dotnetRoot))
         {
-            _skipReason = $"the .NET install {_dotnetRoot} is not readable by nobody; install the SDK under /usr/share/dotnet";
-            return;
+            var copy = Path.Combine(Root, "dotnet");
+            CopyTree(Path.Combine(_dotnetRoot, "host"), Path.Combine(copy, "host"));
+            CopyTree(framework, Path.Combine(copy, "shared", "Microsoft.NETCore.App", Path.GetFileName(framework)));
+            foreach (var dir in new[] { copy, Path.Combine(copy, "shared"), Path.Combine(copy, "shared", "Microsoft.NETCore.App") })
+            {
+                File.SetUnixFileMode(dir, Mode0755);
+            }
+
+            _dotnetRoot = copy;
         }
 
         Bin = Directory.CreateDirectory(Path.Combine(Root, "bin")).FullName;
@@ -193,6 +202,23 @@ public sealed class FrontEndSandbox : IDisposable
         }
         catch (UnauthorizedAccessException)
         {
+        }
+    }
+
+    private static void CopyTree(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        File.SetUnixFileMode(to, Mode0755);
+        foreach (var file in Directory.EnumerateFiles(from))
+        {
+            var target = Path.Combine(to, Path.GetFileName(file));
+            File.Copy(file, target);
+            File.SetUnixFileMode(target, Mode0755);
+        }
+
+        foreach (var dir in Directory.EnumerateDirectories(from))
+        {
+            CopyTree(dir, Path.Combine(to, Path.GetFileName(dir)));
         }
     }
 
