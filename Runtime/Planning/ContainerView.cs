@@ -55,14 +55,11 @@ internal sealed class ContainerView
 
         if (cover is null)
         {
-            return FromHost(ImageRoot + canonicalPath, canonicalPath == "/" ? ViewOrigin.Image : ViewOrigin.Image);
+            return FromHost(ImageRoot + canonicalPath, ViewOrigin.Image);
         }
 
-        var rest = canonicalPath.Length == cover.Destination.Length ? string.Empty : canonicalPath[cover.Destination.Length..];
-        if (cover.Destination == "/")
-        {
-            rest = canonicalPath;
-        }
+        // The part below the mount point ("" at the mount point itself, else "/a/b"). Nothing is mounted at "/".
+        var rest = canonicalPath[cover.Destination.Length..];
 
         switch (cover.Kind)
         {
