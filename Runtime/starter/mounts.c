@@ -32,6 +32,15 @@
 #ifndef MOUNT_ATTR_RDONLY
 #define MOUNT_ATTR_RDONLY 0x00000001
 #endif
+#ifndef MOUNT_ATTR_NOSUID
+#define MOUNT_ATTR_NOSUID 0x00000002
+#endif
+#ifndef MOUNT_ATTR_NODEV
+#define MOUNT_ATTR_NODEV 0x00000004
+#endif
+#ifndef MOUNT_ATTR_NOEXEC
+#define MOUNT_ATTR_NOEXEC 0x00000008
+#endif
 #ifndef AT_RECURSIVE
 #define AT_RECURSIVE 0x8000
 #endif
@@ -42,7 +51,8 @@ struct starter_mount_attr {
     unsigned long long userns_fd;
 };
 
-/* Where the base tmpfs is mounted before it becomes the root; any directory of the host will do. */
+/* Where the base tmpfs is mounted before it becomes the root; any directory of the host will do. It holds only the
+ * FILE contents (at most the 64 MiB of an op list), so its size is a cap, not a reservation. */
 #define BASE_MOUNT_POINT "/tmp"
 #define MAX_SKELETONS 4096
 
@@ -149,8 +159,9 @@ static void xclose(int fd)
  * Remount the mount at `fd` read-only. In a user namespace the kernel locks the flags a mount had when it was
  * copied in (nosuid, nodev, noexec, the atime flags): a remount must repeat them or it fails with EPERM. So the
  * current flags are read back with fstatvfs and kept, and `extra` (nosuid, nodev) added.
- * With `recursive`, submounts of a recursive bind are made read-only with mount_setattr(AT_RECURSIVE), which only sets the flag and
- * so never touches a locked one. FIXME: before Linux 5.12 (no mount_setattr) submounts keep their own flags.
+ * With `recursive`, the submounts of a recursive bind get the same (read-only, and `extra`) through
+ * mount_setattr(AT_RECURSIVE), which only sets flags and so never touches a locked one.
+ * FIXME: before Linux 5.12 (no mount_setattr) submounts keep their own flags.
  */
 static void remount_read_only(int fd, unsigned long extra, bool recursive, const char *what)
 {
@@ -174,7 +185,10 @@ static void remount_read_only(int fd, unsigned long extra, bool recursive, const
         die_with_errno("%s: cannot remount read-only", what);
     if (!recursive)
         return;
-    struct starter_mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+    struct starter_mount_attr attr = {
+        .attr_set = MOUNT_ATTR_RDONLY | ((extra & MS_NOSUID) ? MOUNT_ATTR_NOSUID : 0) |
+                    ((extra & MS_NODEV) ? MOUNT_ATTR_NODEV : 0) | ((extra & MS_NOEXEC) ? MOUNT_ATTR_NOEXEC : 0),
+    };
     if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0 && errno != ENOSYS)
         die_with_errno("%s: cannot make the submounts read-only", what);
 }
@@ -189,7 +203,7 @@ void mount_make_slave(void)
 /* The base tmpfs becomes the root, the host moves to /oldroot; then the image is bound at /newroot read-only. */
 void mount_base_and_root(const char *image)
 {
-    if (mount("tmpfs", BASE_MOUNT_POINT, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=16m") < 0)
+    if (mount("tmpfs", BASE_MOUNT_POINT, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64m") < 0)
         die_with_errno("ROOT: cannot mount the base tmpfs on %s", BASE_MOUNT_POINT);
     if (chdir(BASE_MOUNT_POINT) < 0)
         die_with_errno("ROOT: chdir %s", BASE_MOUNT_POINT);

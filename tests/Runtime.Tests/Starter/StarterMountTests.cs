@@ -85,6 +85,24 @@ public sealed class StarterMountTests(StarterSandbox sandbox)
     }
 
     [Fact]
+    public void A_mount_inside_the_image_directory_is_read_only_nosuid_nodev_like_the_image()
+    {
+        if (!sandbox.IsRoot)
+        {
+            Assert.Skip("needs root to mount inside the image in a private mount namespace (CI runs as root)");
+        }
+
+        var image = sandbox.CreateImage("image-with-submount");
+        var result = sandbox.Run(
+            [.. sandbox.Standard(pid: true, image), .. StarterSandbox.Shell("grep ' /opt ' /proc/self/mountinfo | cut -d' ' -f6")],
+            shellSetup: $"mount -t tmpfs -o mode=0777 tmpfs {image}/opt",
+            privateMounts: true);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(["ro", "nosuid", "nodev"], result.Stdout.Trim().Split(',').Intersect(["ro", "nosuid", "nodev"]));
+    }
+
+    [Fact]
     public void An_underlay_of_the_image_root_lets_a_missing_top_level_destination_be_created()
     {
         var image = sandbox.CreateImage("underlay-root");
