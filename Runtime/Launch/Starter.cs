@@ -1,0 +1,122 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using CvmfsImages.Runtime.Native;
+using CvmfsImages.Runtime.Planning;
+using Microsoft.Win32.SafeHandles;
+
+namespace CvmfsImages.Runtime.Launch;
+
+/// <summary>
+/// Finds the C starter next to the front end's own executable and replaces this process with it (<c>execve</c>, same
+/// pid: signals sent to <c>singularity</c> reach the starter and then the payload). The op list goes over an
+/// inherited memfd (<c>--ops-fd</c>), not argv, so ENV values and paths are not world-readable in
+/// <c>/proc/&lt;pid&gt;/cmdline</c>; the starter gets an EMPTY environment, so nothing from the caller's environment
+/// reaches its dynamic loader.
+/// </summary>
+internal static class Starter
+{
+    public const string FileName = "starter";
+
+    /// <summary>The starter's path, checked: a regular file owned by root or the caller, not writable by group or others,
+    /// in a directory with the same properties.</summary>
+    /// <exception cref="RuntimeFailureException">missing or unsafe.</exception>
+    public static string Locate(uint callerUid)
+    {
+        var exe = System.Environment.ProcessPath
+            ?? throw new RuntimeFailureException("cannot find the runtime's own executable (no /proc/self/exe?)");
+        var directory = Path.GetDirectoryName(PathRules.RealPath(exe) ?? exe)!;
+        var path = Path.Combine(directory, FileName);
+        var status = FileStatus.Of(path);
+        if (status.Kind != FileKind.Regular)
+        {
+            throw new RuntimeFailureException($"starter {path}: {(status.Exists ? "not a regular file" : "missing (install the runtime with deploy/install-worker-node.sh)")}") { Subject = path };
+        }
+
+        CheckOwner(path, status, callerUid);
+        CheckOwner(directory, FileStatus.Of(directory), callerUid);
+        return path;
+    }
+
+    private static void CheckOwner(string path, FileStatus status, uint callerUid)
+    {
+        if (status.Uid != 0 && status.Uid != callerUid)
+        {
+            throw new RuntimeFailureException($"starter {path}: owned by uid {status.Uid}, neither root nor the caller; refusing to run it") { Subject = path };
+        }
+
+        if (status.IsWritableByOthers)
+        {
+            throw new RuntimeFailureException($"starter {path}: writable by group or others; refusing to run it") { Subject = path };
+        }
+    }
+
+    /// <summary>The op words, each terminated by a NUL byte (the <c>--ops-fd</c> format).</summary>
+    public static byte[] Encode(IReadOnlyList<Op> ops)
+    {
+        var words = Op.ToWords(ops);
+        var buffer = new MemoryStream();
+        foreach (var word in words)
+        {
+            if (word.Contains('\0', StringComparison.Ordinal))
+            {
+                throw new RuntimeFailureException($"a value contains a NUL character: '{word.Replace("\0", "\\0", StringComparison.Ordinal)}'");
+            }
+
+            var bytes = Encoding.UTF8.GetBytes(word);
+            buffer.Write(bytes);
+            buffer.WriteByte(0);
+        }
+
+        return buffer.ToArray();
+    }
+
+    /// <summary>Replaces this process with the starter. Returns only on failure (the exception says why).</summary>
+    public static unsafe RuntimeFailureException Exec(string starterPath, IReadOnlyList<Op> ops)
+    {
+        ArgumentNullException.ThrowIfNull(ops);
+        var payload = Encode(ops);
+
+        // Not MFD_CLOEXEC: the starter inherits it. pwrite at offset 0 leaves the file offset at 0 for its reads.
+        var fd = Libc.MemfdCreate("singularity-ops", 0);
+        if (fd < 0)
+        {
+            return new RuntimeFailureException($"memfd_create: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+        }
+
+        using (var handle = new SafeFileHandle(fd, ownsHandle: false))
+        {
+            RandomAccess.Write(handle, payload, 0);
+        }
+
+        var argv = new List<string> { starterPath, Op.ProtocolMagic, "--ops-fd", fd.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        Console.Out.Flush();
+        Console.Error.Flush();
+        var pointers = new nint[argv.Count + 1];
+        try
+        {
+            for (var i = 0; i < argv.Count; i++)
+            {
+                pointers[i] = Marshal.StringToCoTaskMemUTF8(argv[i]);
+            }
+
+            byte* empty = null;
+            fixed (nint* argvPointer = pointers)
+            {
+                Libc.Execve((byte*)pointers[0], (byte**)argvPointer, &empty);
+            }
+
+            var errno = Marshal.GetLastPInvokeError();
+            return new RuntimeFailureException($"cannot execute the starter {starterPath}: {Marshal.GetPInvokeErrorMessage(errno)}") { Subject = starterPath };
+        }
+        finally
+        {
+            foreach (var p in pointers)
+            {
+                if (p != 0)
+                {
+                    Marshal.FreeCoTaskMem(p);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Installs (or removes) the singularity-compatible runtime on a worker node.
+#
+#   deploy/install-worker-node.sh install [BUILD_DIR]   install from BUILD_DIR (default: build it now with
+#                                                        `dotnet publish Runtime -f net9.0 -c Release -r linux-x64`)
+#   deploy/install-worker-node.sh uninstall [--purge]   remove it (--purge also removes the config file)
+#
+# What goes where (DESTDIR, if set, is prefixed to every path, for packaging and tests):
+#   /usr/libexec/cvmfs-images/singularity   the NativeAOT front end          root:root 0755
+#   /usr/libexec/cvmfs-images/starter       the C starter                    root:root 0755
+#   /usr/libexec/cvmfs-images/nvliblist.conf  NVIDIA libraries for --nv      root:root 0644
+#   /etc/cvmfs-images/singularity.conf      the site config (compiled-in path; root:root 0644, kept if present)
+#   /etc/cvmfs-images/nvliblist.conf       the --nv list the site may edit  (kept if present)
+#   $BINDIR/singularity (default /usr/local/bin) a symlink to the front end
+# The runtime refuses a config or starter that group or others can write, so everything is installed root-owned.
+# An existing $BINDIR/singularity that is not this runtime's symlink (a real Singularity/Apptainer) is left alone
+# unless FORCE=1.
+set -euo pipefail
+cd "$(dirname "$(readlink -f "$0")")/.."
+
+destdir=${DESTDIR:-}
+libexec=$destdir/usr/libexec/cvmfs-images
+etc=$destdir/etc/cvmfs-images
+bindir=$destdir${BINDIR:-/usr/local/bin}
+
+die() { echo "install-worker-node: $*" >&2; exit 1; }
+
+need_root() {
+  # Without DESTDIR the files must end up root-owned: only root can do that.
+  if [ -z "$destdir" ] && [ "$(id -u)" -ne 0 ]; then die "run as root (or set DESTDIR to stage the files)"; fi
+}
+
+install_runtime() {
+  local from=${1:-}
+  need_root
+  if [ -z "$from" ]; then
+    command -v dotnet >/dev/null || die "dotnet not found: give a BUILD_DIR made by 'dotnet publish Runtime -f net9.0 -c Release -r linux-x64 -o DIR'"
+    from=$(mktemp -d)
+    trap 'rm -rf "$from"' EXIT
+    dotnet publish Runtime -f net9.0 -c Release -r linux-x64 -o "$from" -nologo -clp:NoSummary >&2
+  fi
+  for f in singularity starter singularity.conf nvliblist.conf; do
+    [ -f "$from/$f" ] || die "$from/$f is missing (expected the output of 'dotnet publish Runtime -f net9.0 -c Release -r linux-x64 -o DIR')"
+  done
+  local link=$bindir/singularity
+  if [ -e "$link" ] || [ -L "$link" ]; then
+    if [ "$(readlink "$link" 2>/dev/null || true)" != "/usr/libexec/cvmfs-images/singularity" ] && [ "${FORCE:-0}" != 1 ]; then
+      die "$link exists and is not this runtime (set FORCE=1 to replace it)"
+    fi
+  fi
+
+  local owner=()
+  [ "$(id -u)" -eq 0 ] && owner=(-o root -g root)
+  install -d -m 0755 "${owner[@]}" "$libexec" "$etc" "$bindir"
+  # install(1) writes a new file and renames it: a running job keeps its old binary.
+  install -m 0755 "${owner[@]}" "$from/singularity" "$libexec/singularity"
+  install -m 0755 "${owner[@]}" "$from/starter" "$libexec/starter"
+  install -m 0644 "${owner[@]}" "$from/nvliblist.conf" "$libexec/nvliblist.conf"
+  for conf in singularity.conf nvliblist.conf; do
+    if [ -e "$etc/$conf" ]; then
+      install -m 0644 "${owner[@]}" "$from/$conf" "$etc/$conf.new"
+      echo "install-worker-node: kept the existing $etc/$conf (the shipped one is $etc/$conf.new)"
+    else
+      install -m 0644 "${owner[@]}" "$from/$conf" "$etc/$conf"
+    fi
+  done
+  ln -sfn /usr/libexec/cvmfs-images/singularity "$link"
+  echo "install-worker-node: installed $("$libexec/singularity" --version) as $link"
+}
+
+uninstall_runtime() {
+  need_root
+  local link=$bindir/singularity
+  if [ -L "$link" ] && [ "$(readlink "$link")" = "/usr/libexec/cvmfs-images/singularity" ]; then
+    rm -f "$link"
+  fi
+  rm -f "$libexec/singularity" "$libexec/starter" "$libexec/nvliblist.conf"
+  rmdir "$libexec" 2>/dev/null || true
+  if [ "${1:-}" = "--purge" ]; then
+    rm -f "$etc/singularity.conf" "$etc/singularity.conf.new" "$etc/nvliblist.conf" "$etc/nvliblist.conf.new"
+    rmdir "$etc" 2>/dev/null || true
+  else
+    [ -e "$etc/singularity.conf" ] && echo "install-worker-node: kept $etc/singularity.conf (use --purge to remove it)"
+  fi
+  echo "install-worker-node: removed the runtime"
+}
+
+case "${1:-}" in
+  install) shift; install_runtime "$@" ;;
+  uninstall) shift; uninstall_runtime "$@" ;;
+  *) echo "usage: $0 install [BUILD_DIR] | uninstall [--purge]" >&2; exit 2 ;;
+esac
