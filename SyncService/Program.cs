@@ -1,6 +1,6 @@
 namespace CvmfsImages.Sync;
 
-/// <summary>Entry point of <c>cvmfs-image-sync</c>. The commands arrive with the SyncService issues.</summary>
+/// <summary>Entry point of <c>cvmfs-image-sync</c>.</summary>
 internal static class Program
 {
     /// <summary>Exit code for "this command does not exist yet" (EX_UNAVAILABLE from sysexits.h).</summary>
