@@ -292,7 +292,9 @@ internal sealed partial class GitHubClient : IDisposable
     {
         try
         {
-            var bytes = await ReadBoundedAsync(response.Content, 64 * 1024, string.Empty, "error", cancellationToken);
+            // Buffered (bounded) so that a second look, after the rate-limit check, reads the same bytes.
+            await response.Content.LoadIntoBufferAsync(64 * 1024, cancellationToken);
+            var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
             var message = JsonSerializer.Deserialize(bytes, GitHubJsonContext.Default.GitHubErrorBody)?.Message;
             if (message is null)
             {
@@ -465,7 +467,6 @@ internal sealed partial class GitHubClient : IDisposable
         }
 
         // A 403 is a rate limit only when GitHub says so; otherwise it is a real "forbidden".
-        await response.Content.LoadIntoBufferAsync(64 * 1024, cancellationToken);
         var message = await ErrorMessageAsync(response, cancellationToken);
         return message is not null && message.Contains("rate limit", StringComparison.OrdinalIgnoreCase) ? SecondaryLimitWait : null;
     }
