@@ -1,3 +1,4 @@
+using CvmfsImages.Registry;
 using CvmfsImages.Registry.Names;
 
 namespace CvmfsImages.Sync.Lists;
@@ -86,7 +87,7 @@ public sealed record ImageList(string Source, IReadOnlyList<ListEntry> Entries, 
         var name = at >= 0 ? text[..at] : text;
         var colon = name.LastIndexOf(':');
         var tag = colon > name.LastIndexOf('/') ? name[(colon + 1)..] : null;
-        if (tag is not null && TagPatterns.IsGlob(tag))
+        if (tag is not null && TagGlob.IsGlob(tag))
         {
             if (at >= 0)
             {

@@ -1,11 +1,10 @@
+using CvmfsImages.Registry;
+
 namespace CvmfsImages.Sync.Lists;
 
 /// <summary>Syntax of tag globs in list lines: tag characters plus <c>*</c>, <c>?</c> and <c>[...]</c> classes.</summary>
 internal static class TagPatterns
 {
-    /// <summary>True when the tag text holds a glob character.</summary>
-    public static bool IsGlob(string tag) => tag.AsSpan().IndexOfAny("*?[") >= 0;
-
     /// <summary>Checks a glob's characters and brackets; <paramref name="reason"/> says what is wrong.</summary>
     public static bool Validate(string pattern, out string reason)
     {
@@ -47,6 +46,16 @@ internal static class TagPatterns
         if (inClass)
         {
             reason = $"tag glob '{pattern}' has an unclosed '['";
+            return false;
+        }
+
+        try
+        {
+            TagGlob.Validate(pattern);
+        }
+        catch (FormatException ex)
+        {
+            reason = ex.Message;
             return false;
         }
 

@@ -1,0 +1,27 @@
+using System.Net;
+
+namespace CvmfsImages.Registry;
+
+/// <summary>One HTTP exchange with a registry (each attempt), for metrics. Holds no URLs with queries and no secrets.</summary>
+public sealed class RegistryRequestEventArgs : EventArgs
+{
+    public RegistryRequestEventArgs(string registry, string method, HttpStatusCode? statusCode, TimeSpan elapsed)
+    {
+        Registry = registry;
+        Method = method;
+        StatusCode = statusCode;
+        Elapsed = elapsed;
+    }
+
+    /// <summary>The host (with port) the request went to.</summary>
+    public string Registry { get; }
+
+    /// <summary>GET, HEAD, PUT, ...</summary>
+    public string Method { get; }
+
+    /// <summary>The response status, or null when no response came (network failure, timeout).</summary>
+    public HttpStatusCode? StatusCode { get; }
+
+    /// <summary>Time until the response headers (or the failure).</summary>
+    public TimeSpan Elapsed { get; }
+}

@@ -1,0 +1,81 @@
+using System.Globalization;
+
+namespace CvmfsImages.Sync.Configuration;
+
+/// <summary>
+/// The sync worker's options, bound from the configuration section <c>Sync</c>. Every default is here and in
+/// <c>appsettings.json</c>; <see cref="Validate"/> refuses nonsense with the key's name.
+/// </summary>
+public sealed class SyncOptions
+{
+    public const string SectionName = "Sync";
+
+    /// <summary>The image list: a file path (relative to the working directory) or a location another source understands.</summary>
+    public string List { get; set; } = "images.txt";
+
+    /// <summary>Platforms to publish; the first is primary (its images get the plain tag path).</summary>
+    public IList<string> Platforms { get; } = [];
+
+    /// <summary>How many references are resolved (HEAD) at once.</summary>
+    public int MaxConcurrentResolves { get; set; } = 16;
+
+    /// <summary>How many images are pulled and flattened at once.</summary>
+    public int MaxConcurrentPulls { get; set; } = 2;
+
+    /// <summary>The most tags one glob line expands to (the newest by tag order are not preferred: the registry's order is kept); a warning says when it cuts.</summary>
+    public int MaxTagsPerGlob { get; set; } = 100;
+
+    /// <summary>How many new images are staged before they are handed to the publisher in one batch.</summary>
+    public int PublishBatchSize { get; set; } = 20;
+
+    /// <summary>Lines after this many are ignored (with a problem reported).</summary>
+    public int MaxListLines { get; set; } = 100_000;
+
+    /// <summary>Where the last result per image is kept (for <c>status</c>); never inside the repository.</summary>
+    public string StateDirectory { get; set; } = "sync-state";
+
+    public ScheduleOptions Schedules { get; } = new();
+
+    public MetricsOptions Metrics { get; } = new();
+
+    /// <summary>The configured platforms, or linux/amd64 when none is.</summary>
+    public IReadOnlyList<string> EffectivePlatforms => Platforms.Count == 0 ? ["linux/amd64"] : [.. Platforms.Distinct(StringComparer.Ordinal)];
+
+    /// <summary>Throws <see cref="OptionsException"/> naming the first bad key.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(List))
+        {
+            throw new OptionsException("Sync:List", "must name the image list (a file path)");
+        }
+
+        foreach (var (platform, index) in Platforms.Select((p, i) => (p, i)))
+        {
+            if (!PlatformText.IsValid(platform))
+            {
+                throw new OptionsException(string.Create(CultureInfo.InvariantCulture, $"Sync:Platforms:{index}"), $"'{platform}' is not a platform like linux/amd64 or linux/arm64/v8");
+            }
+        }
+
+        Positive(MaxConcurrentResolves, "Sync:MaxConcurrentResolves", 1024);
+        Positive(MaxConcurrentPulls, "Sync:MaxConcurrentPulls", 64);
+        Positive(MaxTagsPerGlob, "Sync:MaxTagsPerGlob", 100_000);
+        Positive(PublishBatchSize, "Sync:PublishBatchSize", 10_000);
+        Positive(MaxListLines, "Sync:MaxListLines", 10_000_000);
+        if (string.IsNullOrWhiteSpace(StateDirectory))
+        {
+            throw new OptionsException("Sync:StateDirectory", "must name a directory");
+        }
+
+        Schedules.Validate();
+        Metrics.Validate();
+    }
+
+    internal static void Positive(int value, string key, int max)
+    {
+        if (value < 1 || value > max)
+        {
+            throw new OptionsException(key, string.Create(CultureInfo.InvariantCulture, $"must be between 1 and {max}, not {value}"));
+        }
+    }
+}

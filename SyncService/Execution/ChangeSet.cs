@@ -1,0 +1,80 @@
+using CvmfsImages.Publisher.Flattening;
+using CvmfsImages.Publisher.Publishing;
+using CvmfsImages.Sync.Planning;
+
+namespace CvmfsImages.Sync.Execution;
+
+/// <summary>
+/// Turns decisions into repository changes: one <see cref="AddImage"/> per new image (sources merged over every tag
+/// that resolved to it), a <see cref="SetTag"/> where a path must point elsewhere, one merged
+/// <see cref="UpdateMetadata"/> per existing image that gained a source.
+/// </summary>
+internal sealed class ChangeSet(PublishedState published, TimeProvider time)
+{
+    private readonly Dictionary<string, ImageMetadata> _updates = new(StringComparer.Ordinal);
+    private readonly List<(ReuseDecision Decision, bool TagMoves)> _reuses = [];
+
+    public IReadOnlyList<(ReuseDecision Decision, bool TagMoves)> Reuses => _reuses;
+
+    /// <summary>Points a target at an image already published; records its top digest and reference as sources.</summary>
+    public void Reuse(ReuseDecision reuse)
+    {
+        ArgumentNullException.ThrowIfNull(reuse);
+        var moves = !published.Tags.TryGetValue(reuse.Target.TagPath, out var current) || current != reuse.ConfigDigest;
+        _reuses.Add((reuse, moves));
+        var metadata = _updates.GetValueOrDefault(reuse.ConfigDigest) ?? published.Images[reuse.ConfigDigest];
+        var merged = WithSource(metadata, reuse.TopDigest.ToString(), reuse.Target.ReferenceText);
+        if (!ReferenceEquals(merged, metadata))
+        {
+            _updates[reuse.ConfigDigest] = merged;
+        }
+    }
+
+    /// <summary>The changes that publish one new image (flattened at <paramref name="stagedTree"/>) and point its targets at it.</summary>
+    public IReadOnlyList<RepositoryChange> NewImage(IReadOnlyList<PullDecision> pulls, string stagedTree, FlattenResult flattened)
+    {
+        ArgumentNullException.ThrowIfNull(pulls);
+        ArgumentNullException.ThrowIfNull(flattened);
+        var first = pulls[0];
+        var metadata = new ImageMetadata
+        {
+            ConfigDigest = first.ConfigDigest,
+            ManifestDigest = first.Image.ManifestDigest.ToString(),
+            SourceDigests = [.. pulls.Select(p => p.TopDigest.ToString()).Distinct(StringComparer.Ordinal)],
+            Sources = [.. pulls.Select(p => p.Target.ReferenceText).Distinct(StringComparer.Ordinal)],
+            Platform = first.Target.PlatformText,
+            Size = flattened.Bytes,
+            Files = flattened.Entries,
+            PublishedAt = time.GetUtcNow(),
+        };
+        var changes = new List<RepositoryChange> { new AddImage(metadata, stagedTree) };
+        changes.AddRange(pulls.Select(p => new SetTag(p.Target.TagPath, p.ConfigDigest) { Reference = p.Target.ReferenceText }));
+        return changes;
+    }
+
+    /// <summary>Metadata updates and tag moves onto existing images, then the removals.</summary>
+    public IReadOnlyList<RepositoryChange> Final(IReadOnlyList<string> removals)
+    {
+        var changes = new List<RepositoryChange>();
+        changes.AddRange(_updates.Values.Select(m => new UpdateMetadata(m)));
+        changes.AddRange(_reuses.Where(r => r.TagMoves).Select(r => new SetTag(r.Decision.Target.TagPath, r.Decision.ConfigDigest) { Reference = r.Decision.Target.ReferenceText }));
+        changes.AddRange(removals.Select(path => new RemoveTag(path)));
+        return changes;
+    }
+
+    private static ImageMetadata WithSource(ImageMetadata metadata, string topDigest, string reference)
+    {
+        var hasDigest = metadata.SourceDigests.Contains(topDigest, StringComparer.Ordinal);
+        var hasSource = metadata.Sources.Contains(reference, StringComparer.Ordinal);
+        if (hasDigest && hasSource)
+        {
+            return metadata;
+        }
+
+        return metadata with
+        {
+            SourceDigests = hasDigest ? metadata.SourceDigests : [.. metadata.SourceDigests, topDigest],
+            Sources = hasSource ? metadata.Sources : [.. metadata.Sources, reference],
+        };
+    }
+}

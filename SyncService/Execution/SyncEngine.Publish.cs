@@ -1,0 +1,315 @@
+using CvmfsImages.Publisher.Flattening;
+using CvmfsImages.Publisher.Publishing;
+using CvmfsImages.Sync.Lists;
+using CvmfsImages.Sync.Planning;
+using Microsoft.Extensions.Logging;
+
+namespace CvmfsImages.Sync.Execution;
+
+internal sealed partial class SyncEngine
+{
+    /// <summary>Pulls and flattens each new image (bounded), handing staged images to the publisher in batches.</summary>
+    private async Task PullAndPublishAsync(List<IGrouping<string, PullDecision>> pulls, ChangeSet changes, SyncRun run, CancellationToken ct)
+    {
+        var batch = new List<StagedImage>();
+        var gate = new Lock();
+        using var publishing = new SemaphoreSlim(1, 1);
+        try
+        {
+            await Parallel.ForEachAsync(
+                pulls,
+                new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrentPulls, CancellationToken = ct },
+                async (group, token) =>
+                {
+                    var staged = await PullAsync([.. group], changes, run, token).ConfigureAwait(false);
+                    if (staged is null)
+                    {
+                        return;
+                    }
+
+                    List<StagedImage>? full = null;
+                    lock (gate)
+                    {
+                        batch.Add(staged);
+                        if (batch.Count >= _options.PublishBatchSize)
+                        {
+                            full = [.. batch];
+                            batch.Clear();
+                        }
+                    }
+
+                    if (full is not null)
+                    {
+                        await PublishBatchAsync(full, publishing, run, token).ConfigureAwait(false);
+                    }
+                }).ConfigureAwait(false);
+
+            List<StagedImage> rest;
+            lock (gate)
+            {
+                rest = [.. batch];
+                batch.Clear();
+            }
+
+            if (rest.Count > 0)
+            {
+                await PublishBatchAsync(rest, publishing, run, ct).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            // Staged trees never handed to the publisher (cancelled, or a batch never filled) are removed here.
+            lock (gate)
+            {
+                foreach (var orphan in batch)
+                {
+                    DeleteTree(orphan.Path);
+                }
+            }
+        }
+    }
+
+    private async Task<StagedImage?> PullAsync(IReadOnlyList<PullDecision> group, ChangeSet changes, SyncRun run, CancellationToken ct)
+    {
+        var first = group[0];
+        var image = first.Image;
+        long pulled = 0;
+        foreach (var pull in group)
+        {
+            run.Report(pull.Target, ImageStage.Pulling, FormatBytes(image.CompressedSize));
+        }
+
+        string? staging = null;
+        try
+        {
+            var config = ImageConfig.Parse(image.ConfigBytes.Span);
+            var diffIds = config.DiffIds.Count == image.Layers.Count ? config.DiffIds : null;
+            var layers = image.Layers.Select((layer, i) => new LayerInput(
+                layer.MediaType,
+                layer.Digest.ToString(),
+                async token =>
+                {
+                    var stream = await _registry.OpenBlobAsync(image.Reference.Repository, layer, token).ConfigureAwait(false);
+                    return new CountingStream(stream, n =>
+                    {
+                        Interlocked.Add(ref pulled, n);
+                        _metrics.AddBytesPulled(n);
+                    });
+                })
+            {
+                DiffId = diffIds?[i],
+            }).ToList();
+
+            staging = _repository.CreateStagingPath(first.ConfigDigest);
+            LogPulling(_logger, first.Target.ReferenceText, first.ConfigDigest, image.Layers.Count, image.CompressedSize);
+            foreach (var pull in group)
+            {
+                run.Report(pull.Target, ImageStage.Flattening);
+            }
+
+            var flattened = await _flattener.FlattenAsync(layers, config, staging, new FlattenOptions(), ct).ConfigureAwait(false);
+            Interlocked.Add(ref pulled, image.ConfigBytes.Length);
+            return new StagedImage(group, staging, changes.NewImage(group, staging, flattened), Interlocked.Read(ref pulled));
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            if (staging is not null)
+            {
+                DeleteTree(staging);
+            }
+
+            var reason = Reason(ex);
+            foreach (var pull in group)
+            {
+                LogImageFailed(_logger, ex, pull.Target.ReferenceText, pull.Target.Entry.LineNumber, reason);
+                run.Add(Result(pull.Target, ImageOutcome.Failed, reason) with { BytesPulled = pull == first ? Interlocked.Read(ref pulled) : 0 });
+                run.Report(pull.Target, ImageStage.Failed, reason);
+                run.AddFailure(pull.Target.Entry, pull.Target.ReferenceText, reason);
+            }
+
+            return null;
+        }
+        catch
+        {
+            if (staging is not null)
+            {
+                DeleteTree(staging);
+            }
+
+            throw;
+        }
+    }
+
+    private async Task PublishBatchAsync(List<StagedImage> batch, SemaphoreSlim publishing, SyncRun run, CancellationToken ct)
+    {
+        await publishing.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            foreach (var staged in batch)
+            {
+                foreach (var pull in staged.Pulls)
+                {
+                    run.Report(pull.Target, ImageStage.Publishing);
+                }
+            }
+
+            var changes = batch.SelectMany(s => s.Changes).ToList();
+            LogPublishing(_logger, changes.Count, batch.Count);
+            var result = await _repository.ApplyAsync(changes, null, ct).ConfigureAwait(false);
+            var failures = Failures(result);
+            foreach (var staged in batch)
+            {
+                var imageError = failures.GetValueOrDefault(staged.Changes[0]);
+                var first = true;
+                foreach (var pull in staged.Pulls)
+                {
+                    var tagChange = staged.Changes.OfType<SetTag>().First(s => s.TagPath == pull.Target.TagPath);
+                    var error = imageError ?? failures.GetValueOrDefault(tagChange);
+                    var bytes = first ? staged.BytesPulled : 0;
+                    first = false;
+                    if (error is not null)
+                    {
+                        var reason = "publishing failed: " + Reason(error);
+                        LogImageFailed(_logger, error, pull.Target.ReferenceText, pull.Target.Entry.LineNumber, reason);
+                        run.Add(Result(pull.Target, ImageOutcome.Failed, reason) with { BytesPulled = bytes });
+                        run.Report(pull.Target, ImageStage.Failed, reason);
+                        run.AddFailure(pull.Target.Entry, pull.Target.ReferenceText, reason);
+                        continue;
+                    }
+
+                    var manifest = pull.Image.ManifestDigest.ToString();
+                    LogImagePublished(_logger, pull.Target.ReferenceText, pull.Target.TagPath, pull.ConfigDigest);
+                    run.Add(Result(pull.Target, ImageOutcome.Published, null) with { ManifestDigest = manifest, BytesPulled = bytes });
+                    run.Report(pull.Target, ImageStage.Published, pull.Target.TagPath);
+                    await NotifyPublishedAsync(pull.Target, manifest, pull.Image.CompressedSize, ct).ConfigureAwait(false);
+                }
+            }
+        }
+        finally
+        {
+            publishing.Release();
+        }
+    }
+
+    private async Task ApplyFinalAsync(ChangeSet changes, IReadOnlyList<string> removals, PublishedState published, SyncRun run, CancellationToken ct)
+    {
+        var final = changes.Final(removals);
+        Dictionary<RepositoryChange, Exception> failures = [];
+        if (final.Count > 0)
+        {
+            LogPublishing(_logger, final.Count, 0);
+            failures = Failures(await _repository.ApplyAsync(final, null, ct).ConfigureAwait(false));
+        }
+
+        var metadataFailures = failures.Where(f => f.Key is UpdateMetadata).ToDictionary(f => ((UpdateMetadata)f.Key).Metadata.ConfigDigest, f => f.Value, StringComparer.Ordinal);
+        foreach (var (reuse, moves) in changes.Reuses)
+        {
+            var target = reuse.Target;
+            var error = metadataFailures.GetValueOrDefault(reuse.ConfigDigest)
+                ?? (moves ? failures.FirstOrDefault(f => f.Key is SetTag s && s.TagPath == target.TagPath).Value : null);
+            if (error is not null)
+            {
+                Fail(run, target, "publishing failed: " + Reason(error));
+                continue;
+            }
+
+            var manifest = published.Images.GetValueOrDefault(reuse.ConfigDigest)?.ManifestDigest ?? string.Empty;
+            run.Add(Result(target, ImageOutcome.Updated, moves ? "now points at an image already published" : "metadata updated") with { ManifestDigest = manifest });
+            run.Report(target, ImageStage.Updated);
+            if (moves)
+            {
+                LogImagePublished(_logger, target.ReferenceText, target.TagPath, reuse.ConfigDigest);
+                await NotifyPublishedAsync(target, manifest, 0, ct).ConfigureAwait(false);
+            }
+        }
+
+        foreach (var path in removals)
+        {
+            var removeFailure = failures.FirstOrDefault(f => f.Key is RemoveTag r && r.TagPath == path).Value;
+            if (removeFailure is not null)
+            {
+                var reason = "removing failed: " + Reason(removeFailure);
+                LogImageFailed(_logger, removeFailure, path, 0, reason);
+                run.Add(new ImageResult(0, path, path, null, ImageOutcome.Failed, reason));
+                continue;
+            }
+
+            LogTagRemoved(_logger, path);
+            run.Add(new ImageResult(0, path, path, null, ImageOutcome.Removed, "no list line names it"));
+            run.Report(path, path, ImageStage.Removed);
+        }
+
+        foreach (var (entry, reference, reason) in run.Failures)
+        {
+            await NotifyFailedAsync(entry, reference, reason, ct).ConfigureAwait(false);
+        }
+    }
+
+    private static Dictionary<RepositoryChange, Exception> Failures(PublishResult result)
+    {
+        var failures = new Dictionary<RepositoryChange, Exception>(ReferenceEqualityComparer.Instance);
+        foreach (var (change, error) in result.Failed)
+        {
+            failures.TryAdd(change, error);
+        }
+
+        return failures;
+    }
+
+    private async Task NotifyPublishedAsync(SyncTarget target, string manifestDigest, long size, CancellationToken ct)
+    {
+        var notice = new PublishedImageNotice(target.Entry.LineNumber, target.Entry.Text, target.ReferenceText, target.TagPath, manifestDigest, size);
+        foreach (var observer in _observers)
+        {
+            try
+            {
+                await observer.OnImagePublishedAsync(notice, ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!ct.IsCancellationRequested)
+            {
+                LogObserverFailed(_logger, ex, observer.GetType().Name, target.ReferenceText);
+            }
+        }
+    }
+
+    private async Task NotifyFailedAsync(ListEntry entry, string reference, string reason, CancellationToken ct)
+    {
+        var notice = new FailedImageNotice(entry.LineNumber, entry.Text, reference, reason);
+        foreach (var observer in _observers)
+        {
+            try
+            {
+                await observer.OnImageFailedAsync(notice, ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!ct.IsCancellationRequested)
+            {
+                LogObserverFailed(_logger, ex, observer.GetType().Name, reference);
+            }
+        }
+    }
+
+    private void DeleteTree(string path)
+    {
+        try
+        {
+            if (Directory.Exists(path))
+            {
+                Directory.Delete(path, recursive: true);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LogCleanupFailed(_logger, ex, path);
+        }
+    }
+
+    internal static string FormatBytes(long bytes) => bytes switch
+    {
+        < 1024 => $"{bytes} B",
+        < 1024 * 1024 => $"{bytes / 1024.0:0.0} KiB",
+        < 1024L * 1024 * 1024 => $"{bytes / (1024.0 * 1024):0.0} MiB",
+        _ => $"{bytes / (1024.0 * 1024 * 1024):0.00} GiB",
+    };
+
+    private sealed record StagedImage(IReadOnlyList<PullDecision> Pulls, string Path, IReadOnlyList<RepositoryChange> Changes, long BytesPulled);
+}
