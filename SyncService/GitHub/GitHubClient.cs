@@ -39,6 +39,7 @@ internal sealed partial class GitHubClient : IDisposable
     private readonly Lock _gate = new();
     private int? _remaining;
     private DateTimeOffset? _reset;
+    private string? _defaultBranch;
 
     public GitHubClient(GitHubOptions options, ILogger<GitHubClient>? logger = null, TimeProvider? time = null, HttpMessageHandler? handler = null)
     {
@@ -68,6 +69,28 @@ internal sealed partial class GitHubClient : IDisposable
     }
 
     public void Dispose() => _http.Dispose();
+
+    /// <summary>The configured branch, or the repository's default branch (asked once, then remembered).</summary>
+    public async Task<string> ResolveBranchAsync(CancellationToken cancellationToken)
+    {
+        if (!string.IsNullOrEmpty(_options.Branch))
+        {
+            return _options.Branch;
+        }
+
+        if (_defaultBranch is null)
+        {
+            var repository = await GetRepositoryAsync(cancellationToken);
+            if (!GitRefs.IsValidBranch(repository.DefaultBranch))
+            {
+                throw new GitHubException("GitHub named a default branch that is not a valid branch name", null, RepoPath(string.Empty));
+            }
+
+            _defaultBranch = repository.DefaultBranch;
+        }
+
+        return _defaultBranch;
+    }
 
     /// <summary><c>GET /repos/{owner}/{repo}</c>: the default branch.</summary>
     public async Task<GitHubRepository> GetRepositoryAsync(CancellationToken cancellationToken)
@@ -108,7 +131,17 @@ internal sealed partial class GitHubClient : IDisposable
         }
 
         await EnsureSuccessAsync(response, relative, cancellationToken);
-        var bytes = await ReadBoundedAsync(response.Content, _options.MaxListBytes, relative, "file", cancellationToken);
+        byte[] bytes;
+        try
+        {
+            bytes = await ReadBoundedAsync(response.Content, _options.MaxListBytes, relative, "file", cancellationToken);
+        }
+        catch (GitHubException ex) when (ex.Status is null && ex.InnerException is null)
+        {
+            // Oversize content is the file's fault, not GitHub's: malformed input, not a transient failure.
+            throw new InvalidDataException(Invariant($"{path} at {gitRef} is larger than {_options.MaxListBytes} bytes ({GitHubOptions.SectionName}:{nameof(GitHubOptions.MaxListBytes)})"), ex);
+        }
+
         string text;
         try
         {

@@ -15,7 +15,6 @@ internal sealed partial class GitHubListSource : IListSource, IDisposable
     private readonly GitHubOptions _options;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _serial = new(1, 1);
-    private string? _branch;
     private string? _etag;
 
     public GitHubListSource(GitHubClient client, GitHubOptions options, ILogger<GitHubListSource>? logger = null)
@@ -25,37 +24,19 @@ internal sealed partial class GitHubListSource : IListSource, IDisposable
         _client = client;
         _options = options;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _branch = string.IsNullOrEmpty(options.Branch) ? null : options.Branch;
     }
 
     public void Dispose() => _serial.Dispose();
 
-    /// <summary>The branch read: the configured one, or the default branch once it is known.</summary>
-    public async Task<string> GetBranchAsync(CancellationToken cancellationToken)
-    {
-        if (_branch is null)
-        {
-            var repository = await _client.GetRepositoryAsync(cancellationToken);
-            if (!GitRefs.IsValidBranch(repository.DefaultBranch))
-            {
-                throw new GitHubException("GitHub named a default branch that is not a valid branch name", null, "repos");
-            }
-
-            _branch = repository.DefaultBranch;
-        }
-
-        return _branch;
-    }
-
     /// <inheritdoc/>
     /// <exception cref="GitHubException">GitHub could not be read (missing file: status 404); try again later.</exception>
-    /// <exception cref="InvalidDataException">The file is not UTF-8 text.</exception>
+    /// <exception cref="InvalidDataException">The file is not UTF-8 text, or larger than the limit.</exception>
     public async Task<ListSnapshot?> ReadAsync(CancellationToken ct)
     {
         await _serial.WaitAsync(ct);
         try
         {
-            var branch = await GetBranchAsync(ct);
+            var branch = await _client.ResolveBranchAsync(ct);
             var file = await _client.GetFileAsync(_options.Path, branch, _etag, ct);
             var source = $"github:{_options.Owner}/{_options.Repository}/{_options.Path}@{branch}";
             if (file is null)

@@ -88,9 +88,9 @@ public sealed class GitHubListSourceTests
         using var client = new GitHubClient(options);
         using var source = new GitHubListSource(client, options);
 
-        var ex = await Assert.ThrowsAsync<GitHubException>(() => source.ReadAsync(TestContext.Current.CancellationToken));
+        var ex = await Assert.ThrowsAsync<InvalidDataException>(() => source.ReadAsync(TestContext.Current.CancellationToken));
 
-        Assert.Contains("larger than 4096 bytes", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("images.txt at main is larger than 4096 bytes (GitHub:MaxListBytes)", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
