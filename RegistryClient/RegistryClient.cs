@@ -1,14 +1,49 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using CvmfsImages.Registry.Blobs;
+using CvmfsImages.Registry.Json;
 using CvmfsImages.Registry.Names;
+using CvmfsImages.Registry.Transport;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CvmfsImages.Registry;
 
 /// <summary>
 /// A client for OCI Distribution / Docker Registry v2 registries: manifests, blobs, tags and pushes. One instance
 /// serves every registry; it is thread-safe and meant to live as long as the process.
+/// <para>
+/// Requests pass a chain of handlers (outermost first): retry of transient failures, authentication, a per-registry
+/// concurrency limit, logging, then the HTTP transport (redirects are followed by the client itself, so that the
+/// registry's credentials never go to another host). Pulls go to a host's mirror first when one is configured, and to
+/// the origin when the mirror fails. Plain HTTP is used only for loopback registries and hosts marked insecure.
+/// </para>
 /// </summary>
 public sealed partial class RegistryClient : IDisposable
 {
+    /// <summary>The largest manifest or index accepted (Distribution's own limit is 4 MiB).</summary>
+    public const int MaxManifestBytes = 4 * 1024 * 1024;
+
+    /// <summary>The largest image config accepted.</summary>
+    public const int MaxConfigBytes = 16 * 1024 * 1024;
+
+    private const int MaxErrorBodyBytes = 64 * 1024;
+    private const int MaxRedirects = 5;
+
+    private readonly RegistryClientOptions _options;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly HttpClient _http;
+    private readonly BlobCache? _cache;
+
+    /// <summary>Creates a client. The options are validated here (an <see cref="ArgumentException"/> names a bad key).</summary>
+    /// <param name="options">Settings; not changed by the client.</param>
+    /// <param name="loggerFactory">Where to log; null: nowhere.</param>
+    /// <param name="innerHandler">The HTTP transport at the bottom of the chain (tests); not disposed with the client.
+    /// It must not follow redirects itself. Null: a <see cref="SocketsHttpHandler"/>.</param>
+    /// <param name="time">Clock for backoff waits and token expiry; null: the system clock.</param>
     public RegistryClient(
         RegistryClientOptions options,
         ILoggerFactory? loggerFactory = null,
@@ -18,54 +53,189 @@ public sealed partial class RegistryClient : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _options = options;
-    }
+        _time = time ?? TimeProvider.System;
+        _logger = loggerFactory?.CreateLogger<RegistryClient>() ?? (ILogger)NullLogger.Instance;
 
-    private readonly RegistryClientOptions _options;
+        HttpMessageHandler bottom = innerHandler is null
+            ? new SocketsHttpHandler
+            {
+                AllowAutoRedirect = false,
+                AutomaticDecompression = DecompressionMethods.None,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                ConnectTimeout = TimeSpan.FromSeconds(30),
+                UseCookies = false,
+            }
+            : new NonDisposingHandler(innerHandler);
+        var logging = new LoggingHandler(_logger, OnRequestCompleted) { InnerHandler = bottom };
+        var limit = new ConcurrencyLimitHandler(options.MaxConcurrentRequestsPerRegistry) { InnerHandler = logging };
+        var auth = new AuthenticationHandler(new CredentialStore(options), IsInsecure, _time, _logger) { InnerHandler = limit };
+        var retry = new RetryHandler(options, _time, _logger) { InnerHandler = auth };
+        _http = new HttpClient(retry, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+        _http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("cvmfs-images", "1.0"));
+        _cache = options.BlobCacheDirectory is null ? null : new BlobCache(options.BlobCacheDirectory, options.BlobCacheMaxBytes, _time, _logger);
+    }
 
     /// <summary>Raised after every HTTP exchange with a registry (each attempt), for metrics.</summary>
     public event EventHandler<RegistryRequestEventArgs>? RequestCompleted;
 
-    /// <summary>The digest of what the reference names (an index or a manifest), from one HEAD request.</summary>
-    public Task<Digest> ResolveDigestAsync(ImageReference reference, CancellationToken cancellationToken) =>
-        throw new NotImplementedException();
-
-    /// <summary>The manifest or index the reference names; verified against the reference's digest when it has one.</summary>
-    public Task<ManifestResponse> GetManifestAsync(ImageReference reference, CancellationToken cancellationToken) =>
-        throw new NotImplementedException();
-
-    /// <summary>Follows an index to the platform's manifest and fetches (and verifies) its config.</summary>
-    public Task<ResolvedImage> ResolveImageAsync(ImageReference reference, Platform platform, CancellationToken cancellationToken) =>
-        throw new NotImplementedException();
-
-    /// <summary>The platforms the reference offers (one for a single-platform image).</summary>
-    public Task<IReadOnlyList<Platform>> ListPlatformsAsync(ImageReference reference, CancellationToken cancellationToken) =>
-        throw new NotImplementedException();
-
-    /// <summary>A stream of the blob, verified (size and digest) at EOF; through the cache when one is configured.</summary>
-    public Task<Stream> OpenBlobAsync(RepositoryName repository, Descriptor blob, CancellationToken cancellationToken) =>
-        throw new NotImplementedException();
-
-    /// <summary>Every tag of the repository, across all pages.</summary>
-    public Task<IReadOnlyList<string>> ListTagsAsync(RepositoryName repository, CancellationToken cancellationToken) =>
-        throw new NotImplementedException();
-
-    /// <summary>Uploads a blob unless the repository already has it.</summary>
-    public Task PushBlobAsync(RepositoryName repository, Stream content, Digest digest, long size, CancellationToken cancellationToken) =>
-        PushBlobAsync(repository, content, digest, size, mountFrom: null, cancellationToken);
-
-    /// <summary>Uploads a blob unless the repository has it; first tries to mount it from <paramref name="mountFrom"/>.</summary>
-    public Task PushBlobAsync(RepositoryName repository, Stream content, Digest digest, long size, RepositoryName? mountFrom, CancellationToken cancellationToken) =>
-        throw new NotImplementedException();
-
-    /// <summary>Puts a manifest or index under the reference's tag (or digest); returns its digest.</summary>
-    public Task<Digest> PushManifestAsync(ImageReference reference, ReadOnlyMemory<byte> manifest, string mediaType, CancellationToken cancellationToken) =>
-        throw new NotImplementedException();
-
-    public void Dispose()
-    {
-    }
+    public void Dispose() => _http.Dispose();
 
     internal void OnRequestCompleted(RegistryRequestEventArgs args) => RequestCompleted?.Invoke(this, args);
 
-    internal RegistryClientOptions Options => _options;
+    private static string PullScope(RepositoryName repository) => $"repository:{repository.Path}:pull";
+
+    private static string PushScope(RepositoryName repository) => $"repository:{repository.Path}:pull,push";
+
+    private bool IsInsecure(string authority)
+    {
+        var registry = CredentialStore.Normalize(authority);
+        if (_options.FindHost(registry)?.Insecure == true)
+        {
+            return true;
+        }
+
+        // A mirror configured with an explicit http:// URL was chosen deliberately.
+        foreach (var host in _options.Hosts.Values)
+        {
+            if (host.Mirror is { } mirror && Uri.TryCreate(mirror, UriKind.Absolute, out var uri)
+                && uri.Scheme == Uri.UriSchemeHttp && string.Equals(uri.Authority, authority, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private RegistryEndpoint Origin(string registry) =>
+        new(registry, HostRules.BaseUri(registry, _options.FindHost(registry)?.Insecure == true), IsMirror: false);
+
+    private List<RegistryEndpoint> PullEndpoints(string registry)
+    {
+        var endpoints = new List<RegistryEndpoint>(2);
+        if (_options.FindHost(registry)?.Mirror is { } mirror)
+        {
+            endpoints.Add(new RegistryEndpoint(registry, new Uri(mirror.TrimEnd('/') + "/"), IsMirror: true));
+        }
+
+        endpoints.Add(Origin(registry));
+        return endpoints;
+    }
+
+    /// <summary>Runs a pull against the mirror first (when configured), then the origin.</summary>
+    private async Task<T> PullAsync<T>(string registry, string what, Func<RegistryEndpoint, Task<T>> action, CancellationToken cancellationToken)
+    {
+        var endpoints = PullEndpoints(registry);
+        for (var i = 0; ; i++)
+        {
+            try
+            {
+                return await action(endpoints[i]);
+            }
+            catch (Exception ex) when (i < endpoints.Count - 1 && !cancellationToken.IsCancellationRequested
+                                       && ex is RegistryException or HttpRequestException or IOException)
+            {
+                Log.MirrorFailed(_logger, endpoints[i].BaseUri.Authority, what, ex.Message);
+            }
+        }
+    }
+
+    /// <summary>Sends one request to a registry endpoint, authenticated for <paramref name="scope"/>.</summary>
+    private Task<HttpResponseMessage> SendAsync(
+        RegistryEndpoint endpoint,
+        HttpMethod method,
+        string relative,
+        string scope,
+        Action<HttpRequestMessage>? configure,
+        CancellationToken cancellationToken) =>
+        SendToAsync(endpoint.Resolve(relative), endpoint, method, scope, configure, cancellationToken);
+
+    private async Task<HttpResponseMessage> SendToAsync(
+        Uri uri,
+        RegistryEndpoint endpoint,
+        HttpMethod method,
+        string? scope,
+        Action<HttpRequestMessage>? configure,
+        CancellationToken cancellationToken)
+    {
+        if (!HostRules.MaySend(uri, IsInsecure))
+        {
+            throw new RegistryException(
+                $"refusing plain HTTP to {uri.Authority} (only loopback hosts and hosts with Registry:Hosts:<host>:Insecure=true may use it)",
+                reference: null) { Registry = endpoint.Registry };
+        }
+
+        using var request = new HttpRequestMessage(method, uri);
+        if (scope is not null)
+        {
+            request.Options.Set(RequestProperties.Scope, scope);
+            request.Options.Set(RequestProperties.AuthAuthority, endpoint.Authority);
+        }
+
+        configure?.Invoke(request);
+        return await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+    }
+
+    /// <summary>The exception for a failed response: status, the registry's error codes (from a bounded body), a hint.</summary>
+    private async Task<RegistryException> ErrorAsync(HttpResponseMessage response, RegistryEndpoint endpoint, string what, string reference, CancellationToken cancellationToken)
+    {
+        var errors = new List<RegistryError>();
+        var body = await BoundedContent.ReadPrefixAsync(response.Content, MaxErrorBodyBytes, cancellationToken);
+        if (body.Length > 0)
+        {
+            try
+            {
+                var parsed = JsonSerializer.Deserialize(body, RegistryJsonContext.Default.JsonErrorBody);
+                foreach (var e in parsed?.Errors ?? [])
+                {
+                    errors.Add(new RegistryError(Clean(e.Code ?? "UNKNOWN", 64), Clean(e.Message ?? string.Empty, 300)));
+                }
+            }
+            catch (JsonException)
+            {
+                // Not the registry's error format (a proxy's HTML page): the status says enough.
+            }
+        }
+
+        var status = response.StatusCode;
+        var retryAfter = RetryAfter.Parse(response, _time.GetUtcNow());
+        var text = new StringBuilder();
+        text.Append(response.RequestMessage?.Method.Method ?? "request").Append(' ').Append(what).Append(' ').Append(reference);
+        if (endpoint.IsMirror)
+        {
+            text.Append(" (via ").Append(endpoint).Append(')');
+        }
+
+        text.Append(": ").Append((int)status).Append(' ').Append(Clean(response.ReasonPhrase ?? status.ToString(), 100));
+        if (errors.Count > 0)
+        {
+            text.Append(": ").AppendJoin("; ", errors.Select(e => e.Message.Length > 0 ? $"{e.Code}: {e.Message}" : e.Code));
+        }
+
+        text.Append(status switch
+        {
+            HttpStatusCode.Unauthorized => $" (authentication required or refused: set Registry:Hosts:{endpoint.Registry}:Username/Password or Registry:DockerConfigPath)",
+            HttpStatusCode.Forbidden => " (access denied)",
+            HttpStatusCode.TooManyRequests => retryAfter is { } wait ? $" (rate limited; the registry asks to wait {wait.TotalSeconds:0} s)" : " (rate limited)",
+            _ => string.Empty,
+        });
+        return new RegistryException(text.ToString(), reference, status, errors, RetryHandler.IsTransient(status) || status == HttpStatusCode.RequestTimeout)
+        {
+            RetryAfter = retryAfter,
+            Registry = endpoint.Registry,
+        };
+    }
+
+    /// <summary>Untrusted text for a message: control characters replaced, length bounded.</summary>
+    private static string Clean(string text, int max)
+    {
+        var cleaned = string.Create(Math.Min(text.Length, max), text, (span, source) =>
+        {
+            for (var i = 0; i < span.Length; i++)
+            {
+                span[i] = char.IsControl(source[i]) ? ' ' : source[i];
+            }
+        });
+        return text.Length > max ? cleaned + "..." : cleaned;
+    }
 }

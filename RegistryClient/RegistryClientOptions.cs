@@ -48,6 +48,9 @@ public sealed class RegistryClientOptions
     /// <summary>The chunk size of chunked uploads. 64 KiB - 1 GiB.</summary>
     public int PushChunkSize { get; set; } = 16 * 1024 * 1024;
 
+    /// <summary>Tags asked for per page of a tag listing (the <c>n</c> parameter); 0: the registry's default page.</summary>
+    public int TagPageSize { get; set; }
+
     /// <summary>Checks every value; throws an <see cref="ArgumentException"/> naming the bad key and value.</summary>
     public void Validate()
     {
@@ -58,6 +61,7 @@ public sealed class RegistryClientOptions
         Range(nameof(MaxRetryDelay), MaxRetryDelay, RetryBaseDelay, TimeSpan.FromHours(1));
         Range(nameof(MonolithicUploadMaxBytes), MonolithicUploadMaxBytes, 0, long.MaxValue);
         Range(nameof(PushChunkSize), PushChunkSize, 64 * 1024, 1024 * 1024 * 1024);
+        Range(nameof(TagPageSize), TagPageSize, 0, 100_000);
         if (BlobCacheDirectory is not null)
         {
             if (BlobCacheDirectory.Length == 0 || !Path.IsPathFullyQualified(BlobCacheDirectory))

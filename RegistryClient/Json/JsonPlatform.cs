@@ -1,0 +1,16 @@
+using System.Text.Json.Serialization;
+
+namespace CvmfsImages.Registry.Json;
+
+/// <summary>The <c>platform</c> object of an index entry.</summary>
+internal sealed class JsonPlatform
+{
+    [JsonPropertyName("os")]
+    public string? Os { get; set; }
+
+    [JsonPropertyName("architecture")]
+    public string? Architecture { get; set; }
+
+    [JsonPropertyName("variant")]
+    public string? Variant { get; set; }
+}

@@ -1,0 +1,16 @@
+using System.Text.Json.Serialization;
+
+namespace CvmfsImages.Registry.Json;
+
+/// <summary>Source-generated (AOT-safe) serialisation of every JSON document the client reads.</summary>
+[JsonSourceGenerationOptions(
+    GenerationMode = JsonSourceGenerationMode.Metadata,
+    ReadCommentHandling = System.Text.Json.JsonCommentHandling.Disallow,
+    NumberHandling = JsonNumberHandling.Strict)]
+[JsonSerializable(typeof(JsonManifest))]
+[JsonSerializable(typeof(JsonImageConfig))]
+[JsonSerializable(typeof(JsonErrorBody))]
+[JsonSerializable(typeof(JsonTagList))]
+[JsonSerializable(typeof(JsonTokenResponse))]
+[JsonSerializable(typeof(JsonDockerConfig))]
+internal sealed partial class RegistryJsonContext : JsonSerializerContext;
