@@ -184,7 +184,7 @@ internal sealed partial class PullRequestChecker
             async (i, token) =>
             {
                 var number = judged[i];
-                var text = number <= lines.Count ? StripComment(lines[number - 1]) : string.Empty;
+                var text = number <= lines.Count ? ListLines.Normalise(lines[number - 1]) : string.Empty;
                 var problem = list.Problems.FirstOrDefault(p => p.LineNumber == number)
                               ?? conflicts.FirstOrDefault(c => c.LineNumber == number || c.OtherLineNumber == number);
                 entries.TryGetValue(number, out var entry);
@@ -258,7 +258,7 @@ internal sealed partial class PullRequestChecker
             foreach (var platform in _settings.Platforms)
             {
                 var image = await _registry.ResolveImageAsync(reference, platform, cancellationToken);
-                sizes.Add($"{platform} {FormatSize(image.CompressedSize)}");
+                sizes.Add($"{platform} {SizeText.Format(image.CompressedSize)}");
             }
 
             return new LineVerdict(entry.LineNumber, entry.Text, LineVerdictKind.Ok, note + "resolves: " + string.Join(", ", sizes) + " (compressed)", path);
@@ -337,13 +337,6 @@ internal sealed partial class PullRequestChecker
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
-    private static string FormatSize(long bytes) => bytes switch
-    {
-        >= 1L << 30 => Invariant($"{bytes / (double)(1L << 30):0.0} GiB"),
-        >= 1L << 20 => Invariant($"{bytes / (double)(1L << 20):0.0} MiB"),
-        >= 1L << 10 => Invariant($"{bytes / 1024.0:0.0} KiB"),
-        _ => Invariant($"{bytes} B"),
-    };
 
     private static List<string> SplitLines(string text)
     {
@@ -356,13 +349,7 @@ internal sealed partial class PullRequestChecker
         return lines;
     }
 
-    private static string StripComment(string line)
-    {
-        var hash = line.IndexOf('#', StringComparison.Ordinal);
-        return (hash >= 0 ? line[..hash] : line).Trim();
-    }
-
-    private static bool IsBlankOrComment(string line) => StripComment(line).Length == 0;
+    private static bool IsBlankOrComment(string line) => ListLines.Normalise(line).Length == 0;
 
     private static string Shorten(string text, int max) => text.Length <= max ? text : text[..(max - 1)] + "…";
 }
