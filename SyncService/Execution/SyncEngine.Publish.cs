@@ -82,23 +82,11 @@ internal sealed partial class SyncEngine
         string? staging = null;
         try
         {
-            var config = ImageConfig.Parse(image.ConfigBytes.Span);
-            var diffIds = config.DiffIds.Count == image.Layers.Count ? config.DiffIds : null;
-            var layers = image.Layers.Select((layer, i) => new LayerInput(
-                layer.MediaType,
-                layer.Digest.ToString(),
-                async token =>
-                {
-                    var stream = await _registry.OpenBlobAsync(image.Reference.Repository, layer, token).ConfigureAwait(false);
-                    return new CountingStream(stream, n =>
-                    {
-                        Interlocked.Add(ref pulled, n);
-                        _metrics.AddBytesPulled(n);
-                    });
-                })
+            var (config, layers) = ImageLayers.For(_registry, image, n =>
             {
-                DiffId = diffIds?[i],
-            }).ToList();
+                Interlocked.Add(ref pulled, n);
+                _metrics.AddBytesPulled(n);
+            });
 
             staging = _repository.CreateStagingPath(first.ConfigDigest);
             LogPulling(_logger, first.Target.ReferenceText, first.ConfigDigest, image.Layers.Count, image.CompressedSize);

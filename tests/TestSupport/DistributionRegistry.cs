@@ -57,8 +57,9 @@ public sealed class DistributionRegistry : IAsyncDisposable
 
     /// <summary>
     /// Starts a registry. <paramref name="authYaml"/> is the YAML of an <c>auth:</c> section (indented by two spaces
-    /// per level, starting at column 0 with <c>auth:</c>), or null for an open registry. <paramref name="prepare"/>
-    /// runs first with the work directory, to write files the auth section names (htpasswd, certificates).
+    /// per level, starting at column 0 with <c>auth:</c>), or null for an open registry; <c>{workdir}</c> in it stands
+    /// for the work directory. <paramref name="prepare"/> runs first with the work directory, to write files the auth
+    /// section names (htpasswd, certificates).
     /// Skips the test (fails it under CI) when the binary is not installed.
     /// </summary>
     public static async Task<DistributionRegistry> StartAsync(
@@ -79,7 +80,7 @@ public sealed class DistributionRegistry : IAsyncDisposable
             {
                 var port = FreePort();
                 var config = dir.Combine("config.yml");
-                await File.WriteAllTextAsync(config, Config(dir.Combine("storage"), port, authYaml), cancellationToken);
+                await File.WriteAllTextAsync(config, Config(dir.Combine("storage"), port, authYaml?.Replace("{workdir}", dir.Path, StringComparison.Ordinal)), cancellationToken);
                 var output = new StringBuilder();
                 var process = Launch(binary, config, output);
                 var registry = new DistributionRegistry(process, dir, output, port);

@@ -1,0 +1,68 @@
+using System.IO.Compression;
+using CvmfsImages.Publisher.Native;
+
+namespace CvmfsImages.Publisher.Flattening;
+
+/// <summary>Turns a layer's stored bytes into its tar stream: checks the magic bytes against the declared compression, then decompresses.</summary>
+internal static class LayerStreams
+{
+    private static ReadOnlySpan<byte> GzipMagic => [0x1f, 0x8b];
+
+    private static ReadOnlySpan<byte> ZstdMagic => [0x28, 0xb5, 0x2f, 0xfd];
+
+    /// <summary>The uncompressed tar stream of <paramref name="layer"/>, counting (and hashing when asked) as it is read.</summary>
+    /// <exception cref="LayerException">Unknown media type, or bytes that do not match it.</exception>
+    public static DigestingStream OpenTar(LayerInput layer, Stream stored, bool hash)
+    {
+        if (!LayerMediaTypes.TryGetCompression(layer.MediaType, out var compression))
+        {
+            throw new LayerException(
+                $"Layer {layer.Digest} has media type '{layer.MediaType}', which is not a layer type this flattener reads ({LayerMediaTypes.Supported}).",
+                layer.Digest);
+        }
+
+        var peeked = PeekedStream.Create(stored, 4);
+        var head = peeked.Head;
+        var looksGzip = head.StartsWith(GzipMagic);
+        var looksZstd = head.StartsWith(ZstdMagic);
+        Stream tar;
+        switch (compression)
+        {
+            case LayerCompression.Gzip when !looksGzip:
+                throw Mismatch(layer, "gzip", head);
+            case LayerCompression.Gzip:
+                tar = new GZipStream(peeked, CompressionMode.Decompress);
+                break;
+            case LayerCompression.Zstd when !looksZstd:
+                throw Mismatch(layer, "zstd", head);
+            case LayerCompression.Zstd:
+                try
+                {
+                    tar = new ZstdDecompressionStream(peeked);
+                }
+                catch (DllNotFoundException ex)
+                {
+                    throw new LayerException($"Layer {layer.Digest} is zstd-compressed: {ex.Message}", layer.Digest, null, ex);
+                }
+
+                break;
+            default:
+                if (looksGzip || looksZstd)
+                {
+                    throw new LayerException(
+                        $"Layer {layer.Digest} is declared an uncompressed tar ('{layer.MediaType}') but its bytes are {(looksGzip ? "gzip" : "zstd")}.",
+                        layer.Digest);
+                }
+
+                tar = peeked;
+                break;
+        }
+
+        return new DigestingStream(tar, hash);
+    }
+
+    private static LayerException Mismatch(LayerInput layer, string expected, ReadOnlySpan<byte> head) =>
+        new($"Layer {layer.Digest} is declared {expected} ('{layer.MediaType}') but does not start with the {expected} magic bytes " +
+            $"(found {(head.IsEmpty ? "no bytes at all" : Convert.ToHexStringLower(head))}).",
+            layer.Digest);
+}

@@ -1,0 +1,46 @@
+using System.Diagnostics;
+using CvmfsImages.Sync.Lists;
+using CvmfsImages.Sync.Status;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Quartz;
+
+namespace CvmfsImages.Sync.Hosting;
+
+/// <summary>
+/// What every scheduled job shares: cancellation on shutdown (the host's stopping token and Quartz's), a log line per
+/// run, failures logged and never thrown into the scheduler, and the run recorded for the missed-run check.
+/// The jobs themselves are one line each; the work is in <see cref="Execution.SyncRunner"/>.
+/// </summary>
+internal abstract class SyncJob(StatusStore status, IHostApplicationLifetime lifetime, ILogger logger) : IJob
+{
+    protected abstract string Name { get; }
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, context.CancellationToken, lifetime.ApplicationStopping);
+        var clock = Stopwatch.StartNew();
+        JobLog.Starting(logger, Name);
+        try
+        {
+            await RunAsync(cts.Token).ConfigureAwait(false);
+            await status.RecordJobRunAsync(Name, DateTimeOffset.UtcNow, CancellationToken.None).ConfigureAwait(false);
+            JobLog.Finished(logger, Name, clock.Elapsed.TotalSeconds);
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        {
+            JobLog.Stopped(logger, Name);
+        }
+        catch (ListReadException ex)
+        {
+            JobLog.ListUnreadable(logger, ex.Message);
+        }
+        catch (Exception ex)
+        {
+            JobLog.Failed(logger, ex, Name);
+        }
+    }
+
+    protected abstract Task RunAsync(CancellationToken ct);
+}

@@ -1,0 +1,104 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using CvmfsImages.Sync.Execution;
+
+namespace CvmfsImages.Sync.Status;
+
+/// <summary>
+/// Keeps <see cref="SyncStatus"/> in <c>&lt;StateDirectory&gt;/status.json</c>, written atomically (temp file and
+/// rename). A cache for <c>status</c> and the schedules, never the source of truth for what is published.
+/// </summary>
+internal sealed class StatusStore : IDisposable
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    private readonly string _path;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    public StatusStore(string stateDirectory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(stateDirectory);
+        _path = Path.Combine(stateDirectory, "status.json");
+    }
+
+    public string FilePath => _path;
+
+    public void Dispose() => _gate.Dispose();
+
+    /// <summary>The stored status; an empty one when there is none or it cannot be read.</summary>
+    public async Task<SyncStatus> ReadAsync(CancellationToken ct)
+    {
+        try
+        {
+            await using var stream = File.OpenRead(_path);
+            return await JsonSerializer.DeserializeAsync<SyncStatus>(stream, Json, ct).ConfigureAwait(false) ?? new SyncStatus();
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or JsonException)
+        {
+            return new SyncStatus();
+        }
+    }
+
+    /// <summary>Merges a pass's results: paths it touched get their new result; removed paths are forgotten.</summary>
+    public Task RecordAsync(SyncReport report, string scope, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        return UpdateAsync(
+            status =>
+            {
+                var images = new Dictionary<string, ImageResult>(status.Images, StringComparer.Ordinal);
+                if (scope == SyncScope.Full.Name)
+                {
+                    images.Clear();
+                }
+
+                foreach (var result in report.Results)
+                {
+                    var key = result.TagPath ?? result.Reference;
+                    if (result.Outcome == ImageOutcome.Removed)
+                    {
+                        images.Remove(key);
+                    }
+                    else
+                    {
+                        images[key] = result;
+                    }
+                }
+
+                var last = new LastSync(report.ListSource, scope, report.StartedAt, report.Duration.TotalSeconds, report.Succeeded,
+                    report.Count(ImageOutcome.Current), report.Count(ImageOutcome.Published), report.Count(ImageOutcome.Updated),
+                    report.Count(ImageOutcome.Removed), report.Count(ImageOutcome.Failed), report.BytesPulled);
+                return status with { Images = images, LastSync = last };
+            },
+            ct);
+    }
+
+    /// <summary>Records that a scheduled job ran.</summary>
+    public Task RecordJobRunAsync(string job, DateTimeOffset at, CancellationToken ct) =>
+        UpdateAsync(status => status with { JobRuns = new(status.JobRuns, StringComparer.Ordinal) { [job] = at } }, ct);
+
+    private async Task UpdateAsync(Func<SyncStatus, SyncStatus> change, CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            var updated = change(await ReadAsync(ct).ConfigureAwait(false));
+            Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
+            var temp = _path + ".tmp";
+            await using (var stream = File.Create(temp))
+            {
+                await JsonSerializer.SerializeAsync(stream, updated, Json, ct).ConfigureAwait(false);
+            }
+
+            File.Move(temp, _path, overwrite: true);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+}

@@ -1,0 +1,142 @@
+using CvmfsImages.Registry;
+using CvmfsImages.Sync.CommandLine;
+using CvmfsImages.Sync.Execution;
+using CvmfsImages.TestSupport;
+using CvmfsImages.TestSupport.Images;
+using Xunit;
+
+namespace CvmfsImages.Tests.SyncService.EndToEnd;
+
+/// <summary>
+/// <c>sync --once</c> end to end on real parts: the Distribution registry with images pushed by the test, the real
+/// registry client, flattener and directory-backend publisher; the tree on disk is checked after each step.
+/// </summary>
+public sealed class SyncEndToEndTests(RegistryFixture fixture) : IClassFixture<RegistryFixture>
+{
+    private static TestImage Image(string content) =>
+        TestImage.Create()
+            .WithLayer(TestFile.Dir("etc"), TestFile.Text("etc/hello", content))
+            .WithLayer(LayerCompression.Zstd, TestFile.Text("usr/share/doc/readme", "layer two\n"), TestFile.Symlink("etc/link", "hello"))
+            .WithEnv("GREETING=" + content.Trim());
+
+    [Fact]
+    public async Task Publishes_then_costs_one_head_per_image_then_follows_moves_and_removals_and_isolates_a_failure()
+    {
+        var registry = fixture.Registry;
+        var ct = TestContext.Current.CancellationToken;
+        using var client = new RegistryClient(new RegistryClientOptions());
+        var v1 = await Image("one\n").PushAsync(client, $"{registry.Host}/team/app:1", ct);
+        await Image("two\n").PushAsync(client, $"{registry.Host}/team/app:2", ct);
+        await TestImage.PushBuiltAsync(client, Registry.Names.ImageReference.Parse($"{registry.Host}/team/alias:1"), v1, ct);
+        using var h = new SyncHarness();
+        h.WriteList(
+            "# test list",
+            $"{registry.Host}/team/app:1",
+            $"{registry.Host}/team/app:2   # second",
+            $"{registry.Host}/team/alias:1");
+
+        // 1. First pass through the real command line: everything published, exit 0, summary printed.
+        var (exit, output, error) = await h.RunCliAsync("sync --once");
+        Assert.True(exit == ExitCodes.Success, $"exit {exit}\n{output}\n{error}");
+        Assert.Contains("3 images: 0 current, 3 published", output, StringComparison.Ordinal);
+        Assert.Equal("one\n", h.ReadFromImage("team/app:1", "etc/hello"));
+        Assert.Equal("two\n", h.ReadFromImage("team/app:2", "etc/hello"));
+        Assert.Equal("layer two\n", h.ReadFromImage("team/app:1", "usr/share/doc/readme"));
+        Assert.Equal(h.ImageOf("team/app:1"), h.ImageOf("team/alias:1"));
+        Assert.NotEqual(h.ImageOf("team/app:1"), h.ImageOf("team/app:2"));
+        Assert.StartsWith(".images/", h.ImageOf("team/app:1"), StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(h.Root, h.ImageOf("team/app:1") + ".json")));
+
+        // 2. The same list again: one HEAD per image and nothing else, everything current.
+        var (again, requests) = await h.SyncAsync();
+        Assert.True(again.Succeeded);
+        Assert.Equal(3, again.Count(ImageOutcome.Current));
+        Assert.Equal(new Dictionary<string, int> { ["HEAD"] = 3 }, requests);
+        Assert.Equal(0, again.BytesPulled);
+
+        // 3. A tag moved upstream is republished; the others stay current.
+        var before = h.ImageOf("team/app:1");
+        await Image("three\n").PushAsync(client, $"{registry.Host}/team/app:1", ct);
+        var (moved, _) = await h.SyncAsync();
+        Assert.True(moved.Succeeded);
+        var republished = Assert.Single(moved.Results, r => r.Outcome == ImageOutcome.Published);
+        Assert.Equal("team/app:1", republished.TagPath);
+        Assert.True(republished.BytesPulled > 0);
+        Assert.Equal("three\n", h.ReadFromImage("team/app:1", "etc/hello"));
+        Assert.NotEqual(before, h.ImageOf("team/app:1"));
+        Assert.Equal(before, h.ImageOf("team/alias:1"));
+
+        // 4. A line removed from the list loses its path; an unreachable image fails alone and keeps nothing half-written.
+        h.WriteList(
+            $"{registry.Host}/team/app:1",
+            $"{registry.Host}/team/alias:1",
+            "127.0.0.1:9/nowhere/image:1");
+        (exit, output, error) = await h.RunCliAsync("sync --once");
+        Assert.True(exit == ExitCodes.ImagesFailed, $"exit {exit}\n{output}\n{error}");
+        Assert.Null(h.ImageOf("team/app:2"));
+        Assert.False(File.Exists(Path.Combine(h.Root, "team/app:2")));
+        Assert.Equal("three\n", h.ReadFromImage("team/app:1", "etc/hello"));
+        Assert.Contains("removed", output, StringComparison.Ordinal);
+        Assert.Contains("127.0.0.1:9/nowhere/image:1", output, StringComparison.Ordinal);
+        Assert.Contains("1 failed", output, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(h.Root, "nowhere/image:1")));
+
+        // 5. status reads it back: published paths and the failure.
+        (exit, output, error) = await h.RunCliAsync("status");
+        Assert.True(exit == ExitCodes.ImagesFailed, $"exit {exit}\n{output}\n{error}");
+        Assert.Contains("team/app:1", output, StringComparison.Ordinal);
+        Assert.Contains("pending", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_new_index_around_an_already_published_platform_image_only_updates_metadata()
+    {
+        var registry = fixture.Registry;
+        var ct = TestContext.Current.CancellationToken;
+        using var client = new RegistryClient(new RegistryClientOptions());
+        var amd = Platform.LinuxAmd64;
+        await Image("multi\n").WithPlatforms(amd, Platform.Parse("linux/arm64")).PushAsync(client, $"{registry.Host}/team/multi:1", ct);
+        using var h = new SyncHarness();
+        h.WriteList($"{registry.Host}/team/multi:1");
+        var (first, _) = await h.SyncAsync();
+        Assert.Equal(ImageOutcome.Published, Assert.Single(first.Results).Outcome);
+        var image = h.ImageOf("team/multi:1");
+
+        // Same amd64 image, a different arm64 one: the index digest changes, the amd64 manifest does not.
+        await Image("multi\n").WithPlatforms(amd, Platform.Parse("linux/arm64/v8")).PushAsync(client, $"{registry.Host}/team/multi:1", ct);
+        var (second, _) = await h.SyncAsync();
+
+        var result = Assert.Single(second.Results);
+        Assert.Equal(ImageOutcome.Updated, result.Outcome);
+        Assert.Equal(0, second.BytesPulled);
+        Assert.Equal(image, h.ImageOf("team/multi:1"));
+
+        // And now the new index digest is a source of the image: the next pass is one HEAD.
+        var (third, requests) = await h.SyncAsync();
+        Assert.Equal(ImageOutcome.Current, Assert.Single(third.Results).Outcome);
+        Assert.Equal(new Dictionary<string, int> { ["HEAD"] = 1 }, requests);
+    }
+
+    [Fact]
+    public async Task A_glob_is_expanded_from_the_full_tag_list_with_a_cap_and_a_warning()
+    {
+        var registry = fixture.Registry;
+        var ct = TestContext.Current.CancellationToken;
+        using var client = new RegistryClient(new RegistryClientOptions());
+        var built = Image("glob\n").Build();
+        foreach (var tag in new[] { "1.8", "1.9", "1.10", "2.0" })
+        {
+            await TestImage.PushBuiltAsync(client, Registry.Names.ImageReference.Parse($"{registry.Host}/team/globbed:{tag}"), built, ct);
+        }
+
+        using var h = new SyncHarness();
+        h.WriteList($"{registry.Host}/team/globbed:1.*");
+        var (report, _) = await h.SyncAsync("Sync:MaxTagsPerGlob=2");
+
+        Assert.True(report.Succeeded);
+        Assert.Equal(["team/globbed:1.10", "team/globbed:1.9"], report.Results.Select(r => r.TagPath!).Order(StringComparer.Ordinal));
+        Assert.Contains(report.Warnings, w => w.Contains("matches 3 tags", StringComparison.Ordinal));
+        Assert.NotNull(h.ImageOf("team/globbed:1.10"));
+        Assert.Null(h.ImageOf("team/globbed:1.8"));
+    }
+}

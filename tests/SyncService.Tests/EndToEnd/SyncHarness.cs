@@ -1,0 +1,88 @@
+using System.Collections.Concurrent;
+using CvmfsImages.Registry;
+using CvmfsImages.Sync.CommandLine;
+using CvmfsImages.Sync.Configuration;
+using CvmfsImages.Sync.Execution;
+using CvmfsImages.TestSupport;
+using Xunit;
+
+namespace CvmfsImages.Tests.SyncService.EndToEnd;
+
+/// <summary>
+/// A sync setup in a temp directory: a list file, a directory-backend root and a state directory. Runs the real
+/// command line in-process (<see cref="Cli.RunAsync"/>), or the same runner the command uses with the registry
+/// client's requests counted (<see cref="SyncAsync"/>).
+/// </summary>
+internal sealed class SyncHarness : IDisposable
+{
+    private readonly TempDirectory _dir = new("sync-e2e");
+
+    public SyncHarness()
+    {
+        Directory.CreateDirectory(Root);
+    }
+
+    public string ListPath => _dir.Combine("images.txt");
+
+    public string Root => _dir.Combine("root");
+
+    public string State => _dir.Combine("state");
+
+    public string Combine(params string[] parts) => _dir.Combine(parts);
+
+    public void WriteList(params string[] lines) => File.WriteAllText(ListPath, string.Join('\n', lines) + "\n");
+
+    /// <summary>The options every run gets: this list, this root, this state directory, no retry delays.</summary>
+    public string[] CommonArgs(params string[] extra) =>
+    [
+        "--list", ListPath, "--root", Root,
+        "--set", "Sync:StateDirectory=" + State,
+        "--set", "Registry:MaxRetries=1",
+        "--set", "Registry:RetryBaseDelay=00:00:00.010",
+        .. extra,
+    ];
+
+    public async Task<(int Exit, string Output, string Error)> RunCliAsync(string command, params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        string[] all = [.. command.Split(' '), .. CommonArgs(args)];
+        var exit = await Cli.RunAsync(all, output, error, TestContext.Current.CancellationToken);
+        return (exit, output.ToString(), error.ToString());
+    }
+
+    /// <summary>One full pass through the runner the <c>sync</c> command uses, counting registry requests by method.</summary>
+    public async Task<(SyncReport Report, IReadOnlyDictionary<string, int> Requests)> SyncAsync(params string[] extraSettings)
+    {
+        var overrides = new CommandLineOverrides
+        {
+            List = ListPath,
+            Root = Root,
+            Settings = ["Sync:StateDirectory=" + State, "Registry:MaxRetries=1", "Registry:RetryBaseDelay=00:00:00.010", .. extraSettings],
+        };
+        var settings = SyncSettings.Load(overrides, includeSystemFile: false);
+        await using var context = CommandContext.Create(settings, verbose: false);
+        var requests = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
+        context.Get<RegistryClient>().RequestCompleted += (_, e) => requests.AddOrUpdate(e.Method, 1, (_, n) => n + 1);
+        var report = await context.Get<SyncRunner>().SyncAllAsync(null, TestContext.Current.CancellationToken);
+        return (report, requests);
+    }
+
+    /// <summary>The config digest directory a published path points at (relative to the root), or null.</summary>
+    public string? ImageOf(string tagPath)
+    {
+        var full = Path.Combine(Root, tagPath);
+        var info = new FileInfo(full);
+        if (info.LinkTarget is null)
+        {
+            return null;
+        }
+
+        var target = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(full)!, info.LinkTarget));
+        return Path.GetRelativePath(Root, target);
+    }
+
+    public string ReadFromImage(string tagPath, string file) => File.ReadAllText(Path.Combine(Root, tagPath, file));
+
+    public void Dispose() => _dir.Dispose();
+}
