@@ -27,6 +27,7 @@ internal sealed partial class GitHubWebhookListener : IAsyncDisposable
     private readonly HttpListener _listener = new();
     private readonly CancellationTokenSource _stop = new();
     private Task? _loop;
+    private int _disposed;
 
     public GitHubWebhookListener(GitHubOptions options, ILogger<GitHubWebhookListener>? logger = null)
     {
@@ -64,6 +65,11 @@ internal sealed partial class GitHubWebhookListener : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stop.CancelAsync();
         if (_listener.IsListening)
         {

@@ -39,7 +39,8 @@ internal sealed partial class GitHubWorker(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await using var listener = StartListener();
+        // The listener belongs to the container, which stops it on shutdown.
+        StartListener();
         var checker = options.CheckPullRequests ? services.GetService<PullRequestChecker>() : null;
         var notices = options.PublishNotices ? services.GetService<PublishNoticeObserver>() : null;
         var full = true;
@@ -90,11 +91,11 @@ internal sealed partial class GitHubWorker(
         }
     }
 
-    private GitHubWebhookListener? StartListener()
+    private void StartListener()
     {
         if (string.IsNullOrEmpty(options.WebhookPrefix))
         {
-            return null;
+            return;
         }
 
         var listener = services.GetRequiredService<GitHubWebhookListener>();
@@ -107,7 +108,6 @@ internal sealed partial class GitHubWorker(
         };
         listener.ListChanged += (_, _) => _ = TriggerListPollAsync();
         listener.Start();
-        return listener;
     }
 
     private async Task TriggerListPollAsync()

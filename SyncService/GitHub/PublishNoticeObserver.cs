@@ -221,8 +221,15 @@ internal sealed partial class PublishNoticeObserver : ISyncObserver, IDisposable
         sb.Append(failed == 0 ? "### 📦 Published on CVMFS\n\n" : published == 0 ? "### ❌ Publishing failed\n\n" : "### 📦 Partly published on CVMFS\n\n");
         sb.Append("The images this pull request added, as the sync published them. Worker nodes see them once their CVMFS clients pick up the new revision.\n\n");
         sb.Append("| image | result | path | digest | size |\n|---|---|---|---|---:|\n");
+        var shown = 0;
         foreach (var n in notices.Take(MaxRows))
         {
+            if (sb.Length > PullRequestChecker.MaxCommentChars)
+            {
+                break;
+            }
+
+            shown++;
             if (n.Published)
             {
                 sb.Append(CultureInfo.InvariantCulture, $"| {MarkdownText.Code(n.Line, 200)} | ✅ published | {MarkdownText.Code(n.CvmfsPath, 300)} | {MarkdownText.Code(n.Digest, 80)} | {SizeText.Format(n.Size)} |\n");
@@ -233,9 +240,9 @@ internal sealed partial class PublishNoticeObserver : ISyncObserver, IDisposable
             }
         }
 
-        if (notices.Count > MaxRows)
+        if (notices.Count > shown)
         {
-            sb.Append(CultureInfo.InvariantCulture, $"\n…and {notices.Count - MaxRows} more.\n");
+            sb.Append(CultureInfo.InvariantCulture, $"\n…and {notices.Count - shown} more.\n");
         }
 
         if (failed > 0)

@@ -33,6 +33,9 @@ internal sealed partial class PullRequestChecker
     /// <summary>The hidden marker that identifies the check comment.</summary>
     public const string Marker = "<!-- cvmfs-image-sync:pr-check -->";
 
+    /// <summary>Rows stop once the body passes this length (GitHub refuses comments over 65,536 characters).</summary>
+    internal const int MaxCommentChars = 60_000;
+
     private readonly GitHubClient _github;
     private readonly RegistryClient _registry;
     private readonly GitHubOptions _options;
@@ -317,8 +320,16 @@ internal sealed partial class PullRequestChecker
         if (result.Lines.Count > 0)
         {
             sb.Append("\n| line | image | verdict | path under /cvmfs |\n|---:|---|---|---|\n");
+            var shown = 0;
             foreach (var line in result.Lines)
             {
+                if (sb.Length > MaxCommentChars)
+                {
+                    sb.Append(Invariant($"\n…and {result.Lines.Count - shown} more line(s), not shown (GitHub limits a comment's length).\n"));
+                    break;
+                }
+
+                shown++;
                 var icon = line.Kind switch
                 {
                     LineVerdictKind.Ok => "✅",

@@ -198,6 +198,27 @@ public sealed partial class PullRequestCheckerTests(RegistryFixture fixture) : I
         Assert.DoesNotContain(_fake.Requests, r => r.Method != "GET");
     }
 
+    [Fact]
+    public async Task A_huge_change_is_refused_and_long_comments_stay_under_GitHubs_limit()
+    {
+        _fake.CommitFile("images.txt", "ubuntu:24.04\n");
+        var many = string.Concat(Enumerable.Range(0, 150).Select(i => $"bad line {i} {new string('x', 300)}\n"));
+        var pr = _fake.OpenPullRequest("images.txt", "ubuntu:24.04\n" + many);
+
+        var result = Assert.Single(await _checker.CheckOpenPullRequestsAsync(TestContext.Current.CancellationToken));
+
+        Assert.Equal("failure", result.State);
+        Assert.Equal(150, result.Lines.Count);
+        var body = Assert.Single(_fake.Comments(pr.Number)).Body;
+        Assert.True(body.Length < 65_536, $"comment has {body.Length} characters");
+        Assert.Contains("more line(s), not shown", body, StringComparison.Ordinal);
+
+        var tooMany = _fake.OpenPullRequest("images.txt", "ubuntu:24.04\n" + string.Concat(Enumerable.Range(0, 201).Select(i => $"vo/img:{i}\n")));
+        var refused = (await _checker.CheckOpenPullRequestsAsync(TestContext.Current.CancellationToken)).Single(r => r.Number == tooMany.Number);
+        Assert.Equal("failure", refused.State);
+        Assert.Equal("201 changed lines; at most 200 are checked at once: please split the pull request", refused.Description);
+    }
+
     [GeneratedRegex("`[^`\n]*`")]
     private static partial Regex CodeSpan();
 
