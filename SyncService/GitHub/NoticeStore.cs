@@ -76,54 +76,42 @@ internal sealed class NoticeStore
         var result = new List<NoticeRecord>();
         while (reader.Read())
         {
-            result.Add(new NoticeRecord(
-                pullRequest, reader.GetString(0), reader.GetString(1), reader.GetInt64(2) != 0,
-                reader.IsDBNull(3) ? null : reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4),
-                reader.GetInt64(5), reader.IsDBNull(6) ? null : reader.GetString(6)));
+            result.Add(ReadRecord(reader, 0, pullRequest));
         }
 
         return result;
     }
 
     /// <summary>Stores a published answer; drops the line's earlier failures. False when the same answer was already given.</summary>
-    public bool RecordPublished(NoticeRecord record)
-    {
-        using var connection = Open();
-        using var transaction = connection.BeginTransaction();
-        using var existing = Command(connection, "SELECT 1 FROM notices WHERE pr = $pr AND line = $line AND item = $item AND published = 1 AND digest = $digest",
-            ("$pr", record.PullRequest), ("$line", record.Line), ("$item", record.Item), ("$digest", record.Digest));
-        existing.Transaction = transaction;
-        if (existing.ExecuteScalar() is not null)
-        {
-            return false;
-        }
-
-        using var clear = Command(connection, "DELETE FROM notices WHERE pr = $pr AND line = $line AND (published = 0 OR item = $item)",
-            ("$pr", record.PullRequest), ("$line", record.Line), ("$item", record.Item));
-        clear.Transaction = transaction;
-        clear.ExecuteNonQuery();
-        Insert(connection, transaction, record);
-        using var unsent = Command(connection, "INSERT OR IGNORE INTO unsent (pr) VALUES ($pr)", ("$pr", record.PullRequest));
-        unsent.Transaction = transaction;
-        unsent.ExecuteNonQuery();
-        transaction.Commit();
-        return true;
-    }
+    public bool RecordPublished(NoticeRecord record) => Record(
+        record,
+        "SELECT 1 FROM notices WHERE pr = $pr AND line = $line AND item = $item AND published = 1 AND digest IS $digest",
+        "DELETE FROM notices WHERE pr = $pr AND line = $line AND (published = 0 OR item = $item)");
 
     /// <summary>Stores a failure unless the line was published or the same reason was already given. False when nothing changed.</summary>
-    public bool RecordFailed(NoticeRecord record)
+    public bool RecordFailed(NoticeRecord record) => Record(
+        record,
+        "SELECT 1 FROM notices WHERE pr = $pr AND line = $line AND (published = 1 OR (item = $item AND reason IS $reason))",
+        "DELETE FROM notices WHERE pr = $pr AND line = $line AND item = $item");
+
+    /// <summary>
+    /// In one transaction: nothing when <paramref name="alreadySql"/> finds a row; else <paramref name="clearSql"/>, the
+    /// new row, and the PR marked unsent (its comment must be written).
+    /// </summary>
+    private bool Record(NoticeRecord record, string alreadySql, string clearSql)
     {
+        ArgumentNullException.ThrowIfNull(record);
         using var connection = Open();
         using var transaction = connection.BeginTransaction();
-        using var existing = Command(connection, "SELECT 1 FROM notices WHERE pr = $pr AND line = $line AND (published = 1 OR (item = $item AND reason = $reason))",
-            ("$pr", record.PullRequest), ("$line", record.Line), ("$item", record.Item), ("$reason", record.Reason));
+        (string, object?)[] keys = [("$pr", record.PullRequest), ("$line", record.Line), ("$item", record.Item), ("$digest", record.Digest), ("$reason", record.Reason)];
+        using var existing = Command(connection, alreadySql, keys);
         existing.Transaction = transaction;
         if (existing.ExecuteScalar() is not null)
         {
             return false;
         }
 
-        using var clear = Command(connection, "DELETE FROM notices WHERE pr = $pr AND line = $line AND item = $item", ("$pr", record.PullRequest), ("$line", record.Line), ("$item", record.Item));
+        using var clear = Command(connection, clearSql, keys);
         clear.Transaction = transaction;
         clear.ExecuteNonQuery();
         Insert(connection, transaction, record);
@@ -171,10 +159,7 @@ internal sealed class NoticeStore
         var result = new List<(long, NoticeRecord, DateTimeOffset)>();
         while (reader.Read())
         {
-            result.Add((reader.GetInt64(0), new NoticeRecord(
-                0, reader.GetString(1), reader.GetString(2), reader.GetInt64(3) != 0,
-                reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5),
-                reader.GetInt64(6), reader.IsDBNull(7) ? null : reader.GetString(7)), DateTimeOffset.FromUnixTimeSeconds(reader.GetInt64(8))));
+            result.Add((reader.GetInt64(0), ReadRecord(reader, 1, 0), DateTimeOffset.FromUnixTimeSeconds(reader.GetInt64(8))));
         }
 
         return result;
@@ -207,6 +192,12 @@ internal sealed class NoticeStore
 
         return result;
     }
+
+    /// <summary>Reads line, item, published, path, digest, size, reason from column <paramref name="first"/> on.</summary>
+    private static NoticeRecord ReadRecord(SqliteDataReader reader, int first, int pullRequest) => new(
+        pullRequest, reader.GetString(first), reader.GetString(first + 1), reader.GetInt64(first + 2) != 0,
+        reader.IsDBNull(first + 3) ? null : reader.GetString(first + 3), reader.IsDBNull(first + 4) ? null : reader.GetString(first + 4),
+        reader.GetInt64(first + 5), reader.IsDBNull(first + 6) ? null : reader.GetString(first + 6));
 
     private static void Insert(SqliteConnection connection, SqliteTransaction transaction, NoticeRecord r)
     {

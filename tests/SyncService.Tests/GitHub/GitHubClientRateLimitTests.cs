@@ -13,9 +13,7 @@ public sealed class GitHubClientRateLimitTests
     public async Task A_spent_budget_makes_the_next_call_wait_until_the_reset_time()
     {
         var time = new ManualTimeProvider(Start);
-        await using var fake = await GitHubFake.StartAsync();
-        fake.Now = time.GetUtcNow;
-        fake.CommitFile("images.txt", "python:3.12\n");
+        await using var fake = await FakeWithListAsync(time);
         fake.RateLimitRemaining = 1;
         fake.RateLimitReset = Start.AddSeconds(90);
         var options = GitHubTestOptions.For(fake);
@@ -41,9 +39,7 @@ public sealed class GitHubClientRateLimitTests
     public async Task A_403_rate_limit_answer_is_retried_after_the_reset_time()
     {
         var time = new ManualTimeProvider(Start);
-        await using var fake = await GitHubFake.StartAsync();
-        fake.Now = time.GetUtcNow;
-        fake.CommitFile("images.txt", "python:3.12\n");
+        await using var fake = await FakeWithListAsync(time);
         fake.RateLimitRemaining = 0;
         fake.RateLimitReset = Start.AddSeconds(30);
         var options = GitHubTestOptions.For(fake);
@@ -63,8 +59,7 @@ public sealed class GitHubClientRateLimitTests
     public async Task A_secondary_rate_limit_waits_for_retry_after()
     {
         var time = new ManualTimeProvider(Start);
-        await using var fake = await GitHubFake.StartAsync();
-        fake.CommitFile("images.txt", "python:3.12\n");
+        await using var fake = await FakeWithListAsync(time);
         var first = true;
         fake.Intercept = _ =>
         {
@@ -143,6 +138,15 @@ public sealed class GitHubClientRateLimitTests
         fake.Intercept = _ => (200, new Dictionary<string, string> { ["Link"] = "<http://attacker.example/api/v3/repos/osg/images/issues/7/comments?page=2>; rel=\"next\"" }, "[]");
         var ex = await Assert.ThrowsAsync<GitHubException>(() => client.ListIssueCommentsAsync(7, TestContext.Current.CancellationToken));
         Assert.Contains("leaves the configured API origin", ex.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>A fake on the test's clock, holding a one-line list.</summary>
+    private static async Task<GitHubFake> FakeWithListAsync(ManualTimeProvider time)
+    {
+        var fake = await GitHubFake.StartAsync();
+        fake.Now = time.GetUtcNow;
+        fake.CommitFile("images.txt", "python:3.12\n");
+        return fake;
     }
 
     [Theory]

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using CvmfsImages.Sync.GitHub;
 using Xunit;
@@ -22,7 +21,7 @@ public sealed class GitHubWebhookListenerTests : IAsyncLifetime
     {
         for (var attempt = 0; ; attempt++)
         {
-            var port = FreePort();
+            var port = LoopbackPort.Free();
             var prefix = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}/github/");
             var options = new GitHubOptions { Owner = "osg", Repository = "images", WebhookPrefix = prefix, WebhookSecret = Secret, MaxWebhookBytes = 64 * 1024 };
             options.Validate();
@@ -183,12 +182,5 @@ public sealed class GitHubWebhookListenerTests : IAsyncLifetime
         }
 
         return await _http.SendAsync(request, TestContext.Current.CancellationToken);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

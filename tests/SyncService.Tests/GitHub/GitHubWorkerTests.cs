@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using CvmfsImages.Sync.CommandLine;
 using CvmfsImages.Sync.Configuration;
@@ -22,7 +21,7 @@ public sealed class GitHubWorkerTests
         await using var fake = await GitHubFake.StartAsync();
         fake.CommitFile("images.txt", "ubuntu:24.04\n");
         using var dir = new TempDirectory("github-worker");
-        var port = FreePort();
+        var port = LoopbackPort.Free();
         var prefix = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}/hook/");
         var settings = SyncSettings.Load(
             new CommandLineOverrides
@@ -70,12 +69,5 @@ public sealed class GitHubWorkerTests
         {
             await worker.StopAsync(CancellationToken.None);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

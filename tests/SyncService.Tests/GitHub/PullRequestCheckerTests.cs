@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using CvmfsImages.Publisher.Publishing;
@@ -152,7 +151,7 @@ public sealed partial class PullRequestCheckerTests(RegistryFixture fixture) : I
     public async Task A_registry_outage_gives_pending_will_retry_and_is_checked_again()
     {
         _fake.CommitFile("images.txt", "ubuntu:24.04\n");
-        var down = "127.0.0.1:" + ClosedPort();
+        var down = "127.0.0.1:" + LoopbackPort.Free();
         var pr = _fake.OpenPullRequest("images.txt", $"ubuntu:24.04\n{down}/vo/tool:1\n");
 
         var first = Assert.Single(await _checker.CheckOpenPullRequestsAsync(TestContext.Current.CancellationToken));
@@ -241,12 +240,5 @@ public sealed partial class PullRequestCheckerTests(RegistryFixture fixture) : I
         {
             PushOnce.Release();
         }
-    }
-
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
