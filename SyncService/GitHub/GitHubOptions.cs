@@ -183,6 +183,11 @@ public sealed class GitHubOptions
                 Fail(nameof(WebhookPrefix), "must be an http:// listener prefix ending in '/', e.g. http://127.0.0.1:8089/github/");
             }
 
+            if (!prefix.IsLoopback || prefix.Host is "+" or "*")
+            {
+                Fail(nameof(WebhookPrefix), "must listen on loopback (127.0.0.1, [::1] or localhost); put a TLS-terminating proxy in front for GitHub");
+            }
+
             if (ResolveWebhookSecret() is null)
             {
                 Fail(nameof(WebhookSecret), $"is required when WebhookPrefix is set (or set the environment variable {WebhookSecretEnvironmentVariable})");
@@ -216,5 +221,6 @@ public sealed class GitHubOptions
         }
     }
 
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
     private static void Fail(string key, string message) => throw new GitHubOptionsException($"{SectionName}:{key}", message);
 }

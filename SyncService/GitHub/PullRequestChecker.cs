@@ -42,6 +42,7 @@ internal sealed partial class PullRequestChecker
     private readonly PullRequestCheckSettings _settings;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<int, string> _finalHeads = new();
+    private readonly ConcurrentDictionary<int, (string Sha, string State, string Description)> _postedStatus = new();
 
     public PullRequestChecker(GitHubClient github, RegistryClient registry, GitHubOptions options, PullRequestCheckSettings settings, ILogger<PullRequestChecker>? logger = null)
     {
@@ -115,7 +116,14 @@ internal sealed partial class PullRequestChecker
 
         LogChecking(_logger, pull.Number, pull.Head.Sha);
         var result = await JudgeAsync(pull, file, cancellationToken);
-        await _github.CreateStatusAsync(pull.Head.Sha, new CommitStatusRequest(result.State, result.Description, _options.StatusContext), cancellationToken);
+        // GitHub keeps at most 1,000 statuses per commit and context: a pending result repeated every poll is posted once.
+        var status = (pull.Head.Sha, result.State, result.Description);
+        if (!_postedStatus.TryGetValue(pull.Number, out var posted) || posted != status)
+        {
+            await _github.CreateStatusAsync(pull.Head.Sha, new CommitStatusRequest(result.State, result.Description, _options.StatusContext), cancellationToken);
+            _postedStatus[pull.Number] = status;
+        }
+
         await UpsertCommentAsync(pull.Number, RenderComment(result), cancellationToken);
         if (result.IsFinal)
         {

@@ -156,6 +156,8 @@ public sealed class GitHubClientRateLimitTests
     [InlineData("Branch", "main..x")]
     [InlineData("ApiBaseUrl", "http://github.example/api/v3")]
     [InlineData("MaxListBytes", "0")]
+    [InlineData("WebhookPrefix", "http://0.0.0.0:8089/github/")]
+    [InlineData("WebhookPrefix", "http://127.0.0.1:8089/github")]
     public void Bad_options_are_refused_naming_the_key(string key, string value)
     {
         var options = new GitHubOptions { Owner = "osg", Repository = "images" };
@@ -167,6 +169,7 @@ public sealed class GitHubClientRateLimitTests
             case "Branch": options.Branch = value; break;
             case "ApiBaseUrl": options.ApiBaseUrl = new Uri(value); break;
             case "MaxListBytes": options.MaxListBytes = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
+            case "WebhookPrefix": options.WebhookPrefix = value; options.WebhookSecret = "s"; break;
         }
 
         var ex = Assert.Throws<GitHubOptionsException>(options.Validate);

@@ -160,10 +160,10 @@ public sealed partial class PullRequestCheckerTests(RegistryFixture fixture) : I
         Assert.Equal("pending", first.State);
         Assert.Equal(LineVerdictKind.Retry, Assert.Single(first.Lines).Kind);
         Assert.Equal("pending", second.State); // pending is not final: checked again on the next poll
-        var statuses = _fake.Statuses(pr.HeadSha);
-        Assert.Equal(2, statuses.Count);
-        Assert.All(statuses, s => Assert.Equal("pending", s["state"]!.GetValue<string>()));
-        Assert.Contains("will retry", statuses[0]["description"]!.GetValue<string>(), StringComparison.Ordinal);
+        var status = Assert.Single(_fake.Statuses(pr.HeadSha)); // the same pending status is not posted again
+        Assert.Equal("pending", status["state"]!.GetValue<string>());
+        Assert.Contains("will retry", status["description"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(2, _fake.Requests.Count(r => r.PathAndQuery.Contains("contents/images.txt?ref=" + pr.HeadSha, StringComparison.Ordinal)));
         var comment = Assert.Single(_fake.Comments(pr.Number));
         Assert.Contains("⏳", comment.Body, StringComparison.Ordinal);
         Assert.DoesNotContain("❌", comment.Body, StringComparison.Ordinal);
