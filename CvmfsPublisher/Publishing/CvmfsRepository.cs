@@ -1,18 +1,25 @@
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CvmfsImages.Publisher.Publishing;
 
 /// <summary>
-/// Publishes images into one repository (a plain directory or a CVMFS repository through <c>cvmfs_server</c>):
-/// transactions batched by count, bytes and time, one at a time per repository across processes, atomic tag moves,
-/// garbage collection after a grace period recorded in the repository, and recovery after a crash.
+/// Publishes images into one repository (a plain directory, or a CVMFS repository through <c>cvmfs_server</c>):
+/// transactions batched by count, bytes and time, one at a time per repository across processes (flock), atomic tag
+/// moves, garbage collection after a grace period recorded in the repository, and recovery after a crash.
+/// The repository itself is the source of truth; nothing is cached between calls.
 /// </summary>
 public sealed partial class CvmfsRepository : IAsyncDisposable
 {
+    private const string StagePrefix = "stage.";
     private readonly PublisherOptions options;
     private readonly ILogger logger;
     private readonly TimeProvider time;
+    private readonly IRepositoryBackend backend;
+    private readonly string staging;
+    private readonly string lockFile;
+    private readonly string repositoryName;
 
     public CvmfsRepository(PublisherOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? time = null)
     {
@@ -21,24 +28,188 @@ public sealed partial class CvmfsRepository : IAsyncDisposable
         this.options = options;
         logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<CvmfsRepository>();
         this.time = time ?? TimeProvider.System;
+        staging = Path.GetFullPath(options.EffectiveStagingDirectory);
+        lockFile = Path.GetFullPath(options.EffectiveLockFile);
+        backend = options.Backend == PublisherBackends.Directory
+            ? new DirectoryBackend(options.Root!, staging)
+            : new CvmfsServerBackend(options);
+        repositoryName = options.RepositoryName ?? options.Root!;
     }
 
-    /// <summary>Aborts a transaction this service left open in a crash and removes stale staging directories.</summary>
-    public Task RecoverAsync(CancellationToken ct) => throw new NotImplementedException();
+    /// <summary>Called at named points of a transaction (tests use it to kill a publish half-way).</summary>
+    internal Func<string, CancellationToken, Task>? TestHook { get; set; }
+
+    /// <summary>
+    /// Aborts a transaction this service left open in a crash (logged) and removes staging directories whose
+    /// process is gone. Takes the repository lock. Publishing also rolls back a crashed transaction on its own.
+    /// </summary>
+    public async Task RecoverAsync(CancellationToken ct)
+    {
+        RequireTree();
+        using var held = await LockAsync(ct).ConfigureAwait(false);
+        await RecoverTransactionAsync(ct).ConfigureAwait(false);
+        foreach (var entry in Directory.EnumerateFileSystemEntries(staging))
+        {
+            var name = Path.GetFileName(entry);
+            if (entry == lockFile || IsLiveStage(name))
+            {
+                continue;
+            }
+
+            if (name.StartsWith(StagePrefix, StringComparison.Ordinal) || name.StartsWith("trash-", StringComparison.Ordinal))
+            {
+                TreeOperations.DeleteTree(entry);
+                LogStaleStagingRemoved(entry);
+            }
+        }
+    }
 
     /// <summary>What is published, read from the repository: tag symlinks and image metadata.</summary>
-    public Task<PublishedState> ReadStateAsync(CancellationToken ct) => throw new NotImplementedException();
+    public Task<PublishedState> ReadStateAsync(CancellationToken ct)
+    {
+        RequireTree();
+        return Task.Run(() => ReadSnapshot(ct).ToPublishedState(), ct);
+    }
 
-    /// <summary>A not-yet-existing path in the staging directory for the flattener to create the image tree at.</summary>
-    public string CreateStagingPath(string configDigest) => throw new NotImplementedException();
-
-    /// <summary>Applies the changes in transactions; a failed transaction is aborted and its changes reported failed.</summary>
-    public Task<PublishResult> ApplyAsync(IReadOnlyList<RepositoryChange> changes, IProgress<PublishProgress>? progress, CancellationToken ct) =>
-        throw new NotImplementedException();
-
-    /// <summary>Marks unreferenced images and removes those past the grace period, in bounded batches.</summary>
-    public Task<GcResult> CollectGarbageAsync(bool dryRun, CancellationToken ct) => throw new NotImplementedException();
+    /// <summary>
+    /// A not-yet-existing path in the staging directory (its parent exists) for the flattener to create the image
+    /// tree at. It is on the repository's file system for the <c>directory</c> backend, so the tree is renamed in.
+    /// </summary>
+    public string CreateStagingPath(string configDigest)
+    {
+        var hex = RepositoryLayout.DigestHex(configDigest);
+        Directory.CreateDirectory(staging);
+        return Path.Combine(staging, string.Create(CultureInfo.InvariantCulture, $"{StagePrefix}{Environment.ProcessId}.{hex[..12]}.{Guid.NewGuid():N}"));
+    }
 
     /// <inheritdoc />
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    internal RepositorySnapshot ReadSnapshot(CancellationToken ct)
+    {
+        var snapshot = new RepositorySnapshot();
+        WalkTags(string.Empty, snapshot, ct);
+        var images = backend.Tree.Full(RepositoryLayout.ImagesDirectory);
+        if (!Directory.Exists(images))
+        {
+            return snapshot;
+        }
+
+        foreach (var prefix in new DirectoryInfo(images).EnumerateDirectories())
+        {
+            if (prefix.Name.Length != 2 || prefix.Attributes.HasFlag(FileAttributes.ReparsePoint))
+            {
+                continue;
+            }
+
+            foreach (var entry in prefix.EnumerateFileSystemInfos())
+            {
+                ct.ThrowIfCancellationRequested();
+                var name = entry.Name;
+                var isJson = name.EndsWith(".json", StringComparison.Ordinal);
+                var digest = "sha256:" + prefix.Name + (isJson ? name[..^5] : name);
+                if (!RepositoryLayout.IsConfigDigest(digest) || entry.Attributes.HasFlag(FileAttributes.ReparsePoint))
+                {
+                    continue;
+                }
+
+                if (!isJson && entry is DirectoryInfo)
+                {
+                    snapshot.ImageDirectories.Add(digest);
+                }
+                else if (isJson && entry is FileInfo)
+                {
+                    try
+                    {
+                        snapshot.Metadata[digest] = ReadMetadata(entry.FullName, digest);
+                    }
+                    catch (Exception e) when (e is InvalidDataException or IOException)
+                    {
+                        snapshot.UnreadableMetadata.Add(digest);
+                        LogUnreadableMetadata(entry.FullName, e);
+                    }
+                }
+            }
+        }
+
+        return snapshot;
+    }
+
+    private static ImageMetadata ReadMetadata(string path, string digest)
+    {
+        var metadata = MetadataJson.Parse(File.ReadAllBytes(path), path);
+        return metadata.ConfigDigest == digest
+            ? metadata
+            : throw new InvalidDataException($"'{path}' names the config digest {metadata.ConfigDigest}, not {digest}");
+    }
+
+    private static bool IsLiveStage(string name)
+    {
+        // stage.<pid>.<...>: in use while that process lives (a crashed publisher's trees are stale).
+        if (!name.StartsWith(StagePrefix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var rest = name[StagePrefix.Length..];
+        var dot = rest.IndexOf('.', StringComparison.Ordinal);
+        return dot > 0 && int.TryParse(rest[..dot], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) &&
+               (pid == Environment.ProcessId || Directory.Exists($"/proc/{pid}"));
+    }
+
+    private void WalkTags(string relativeDirectory, RepositorySnapshot snapshot, CancellationToken ct)
+    {
+        var directory = relativeDirectory.Length == 0 ? backend.Tree.Root : backend.Tree.Full(relativeDirectory);
+        foreach (var entry in new DirectoryInfo(directory).EnumerateFileSystemInfos())
+        {
+            ct.ThrowIfCancellationRequested();
+            if (entry.Name.StartsWith('.'))
+            {
+                continue; // .images, .cvmfscatalog, .staging, temporary names: never tags
+            }
+
+            var relative = relativeDirectory.Length == 0 ? entry.Name : relativeDirectory + "/" + entry.Name;
+            if (entry.Attributes.HasFlag(FileAttributes.ReparsePoint))
+            {
+                var target = entry.LinkTarget ?? string.Empty;
+                if (RepositoryLayout.TryParseLinkTarget(relative, target, out var digest))
+                {
+                    snapshot.Tags[relative] = digest;
+                }
+                else
+                {
+                    LogForeignLink(relative, target);
+                }
+            }
+            else if (entry is DirectoryInfo)
+            {
+                WalkTags(relative, snapshot, ct);
+            }
+        }
+    }
+
+    private async Task<RepositoryLock> LockAsync(CancellationToken ct)
+    {
+        Directory.CreateDirectory(staging);
+        return await RepositoryLock.AcquireAsync(lockFile, options.LockTimeout, () => LogWaitingForLock(lockFile), ct).ConfigureAwait(false);
+    }
+
+    private async Task RecoverTransactionAsync(CancellationToken ct)
+    {
+        var outcome = await backend.RecoverTransactionAsync(ct).ConfigureAwait(false);
+        if (outcome is not null)
+        {
+            LogRecovered(repositoryName, outcome);
+        }
+    }
+
+    private void RequireTree()
+    {
+        if (!Directory.Exists(backend.Tree.Root))
+        {
+            throw new DirectoryNotFoundException(options.Backend == PublisherBackends.Directory
+                ? $"the repository root '{backend.Tree.Root}' does not exist (Publisher:Root)"
+                : $"the repository '{backend.Tree.Root}' is not mounted (Publisher:MountRoot, Publisher:RepositoryName)");
+        }
+    }
 }

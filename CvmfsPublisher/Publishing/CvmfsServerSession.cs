@@ -1,0 +1,164 @@
+using System.Globalization;
+
+namespace CvmfsImages.Publisher.Publishing;
+
+/// <summary>One <c>cvmfs_server</c> transaction, opened at the first write (see <see cref="CvmfsServerBackend"/>).</summary>
+internal sealed class CvmfsServerSession : IRepositorySession
+{
+    private const string TrashDirectory = RepositoryLayout.ImagesDirectory + "/.trash";
+    private readonly CvmfsServerBackend backend;
+    private readonly bool ingest;
+    private readonly Func<string, CancellationToken, Task>? hook;
+    private bool open;
+    private bool trashUsed;
+
+    public CvmfsServerSession(CvmfsServerBackend backend, bool ingest, Func<string, CancellationToken, Task>? hook)
+    {
+        this.backend = backend;
+        this.ingest = ingest;
+        this.hook = hook;
+    }
+
+    private RepositoryTree Tree => backend.Tree;
+
+    public async Task AddImageAsync(string configDigest, string stagedTree, CancellationToken ct)
+    {
+        var relative = RepositoryLayout.ImageDirectory(configDigest);
+        if (ingest)
+        {
+            RequireNoTransaction("ingest an image");
+            await backend.Command.RunAsync(
+                ["ingest", "-t", "-", "-b", relative, "-c", backend.RepositoryName],
+                (stdin, token) => TreeOperations.WriteTarAsync(stagedTree, stdin, (entries, t) => entries == 2 ? Hook("image-streaming", t) : Task.CompletedTask, token),
+                ct).ConfigureAwait(false);
+        }
+        else
+        {
+            await EnsureOpenAsync(ct).ConfigureAwait(false);
+            Tree.EnsureDirectories(relative[..relative.LastIndexOf('/')]);
+            if (Native.LStat(Tree.Full(relative)) is not null)
+            {
+                throw new IOException($"'{Tree.Full(relative)}' already exists");
+            }
+
+            await Task.Run(() => TreeOperations.CopyTree(stagedTree, Tree.Full(relative), ct), ct).ConfigureAwait(false);
+        }
+
+        await Hook("image-added", ct).ConfigureAwait(false);
+    }
+
+    public async Task RemoveImageAsync(string configDigest, CancellationToken ct)
+    {
+        var relative = RepositoryLayout.ImageDirectory(configDigest);
+        if (Native.LStat(Tree.Full(relative)) is null)
+        {
+            return;
+        }
+
+        if (ingest)
+        {
+            RequireNoTransaction("delete an image");
+            await backend.Command.RunAsync(["ingest", "-d", relative, backend.RepositoryName], null, ct).ConfigureAwait(false);
+            return;
+        }
+
+        // One rename takes the image out of .images at once; the trash is emptied before publishing.
+        await EnsureOpenAsync(ct).ConfigureAwait(false);
+        Tree.EnsureDirectories(TrashDirectory);
+        Native.RenameNoReplace(Tree.Full(relative), Tree.Full($"{TrashDirectory}/{RepositoryLayout.DigestHex(configDigest)}"));
+        trashUsed = true;
+    }
+
+    public async Task WriteFileAsync(string relativePath, ReadOnlyMemory<byte> content, CancellationToken ct)
+    {
+        await EnsureOpenAsync(ct).ConfigureAwait(false);
+        Tree.WriteFile(relativePath, content.Span, RepositoryTree.TemporaryName(relativePath));
+    }
+
+    public async Task DeleteFileAsync(string relativePath, CancellationToken ct)
+    {
+        await EnsureOpenAsync(ct).ConfigureAwait(false);
+        Tree.DeleteFile(relativePath);
+    }
+
+    public async Task SetSymlinkAsync(string relativePath, string target, CancellationToken ct)
+    {
+        await EnsureOpenAsync(ct).ConfigureAwait(false);
+        Tree.ReplaceSymlink(relativePath, target, RepositoryTree.TemporaryName(relativePath));
+        await Hook("tag-set", ct).ConfigureAwait(false);
+    }
+
+    public async Task DeleteSymlinkAsync(string relativePath, CancellationToken ct)
+    {
+        await EnsureOpenAsync(ct).ConfigureAwait(false);
+        Tree.DeleteSymlink(relativePath);
+        Tree.RemoveEmptyParents(relativePath);
+    }
+
+    public async Task CommitAsync(string message, CancellationToken ct)
+    {
+        await Hook("before-commit", ct).ConfigureAwait(false);
+        if (!open)
+        {
+            return;
+        }
+
+        if (trashUsed)
+        {
+            TreeOperations.DeleteTree(Tree.Full(TrashDirectory));
+        }
+
+        await backend.Command.RunAsync(["publish", "-m", message, backend.RepositoryName], null, ct).ConfigureAwait(false);
+        open = false;
+        File.Delete(backend.MarkerPath);
+        await Hook("after-commit", ct).ConfigureAwait(false);
+    }
+
+    public async Task AbortAsync(CancellationToken ct)
+    {
+        if (!open)
+        {
+            return;
+        }
+
+        await backend.Command.RunAsync(["abort", "-f", backend.RepositoryName], null, ct).ConfigureAwait(false);
+        open = false;
+        File.Delete(backend.MarkerPath);
+    }
+
+    public async ValueTask DisposeAsync() => await AbortAsync(CancellationToken.None).ConfigureAwait(false);
+
+    private async Task EnsureOpenAsync(CancellationToken ct)
+    {
+        if (open)
+        {
+            return;
+        }
+
+        // The marker goes first: a crash between it and the transaction costs one "not in a transaction" abort.
+        Directory.CreateDirectory(Path.GetDirectoryName(backend.MarkerPath)!);
+        await File.WriteAllTextAsync(backend.MarkerPath, Environment.ProcessId.ToString(CultureInfo.InvariantCulture), ct).ConfigureAwait(false);
+        try
+        {
+            await backend.Command.RunAsync(["transaction", backend.RepositoryName], null, ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            File.Delete(backend.MarkerPath);
+            throw;
+        }
+
+        open = true;
+        await Hook("transaction-open", ct).ConfigureAwait(false);
+    }
+
+    private void RequireNoTransaction(string what)
+    {
+        if (open)
+        {
+            throw new InvalidOperationException($"cannot {what} with cvmfs_server ingest while this session's transaction is open");
+        }
+    }
+
+    private Task Hook(string point, CancellationToken ct) => hook?.Invoke(point, ct) ?? Task.CompletedTask;
+}

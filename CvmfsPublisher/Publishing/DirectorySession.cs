@@ -1,0 +1,242 @@
+using System.Text;
+using System.Text.Json;
+
+namespace CvmfsImages.Publisher.Publishing;
+
+/// <summary>A journaled transaction on a plain directory tree (see <see cref="DirectoryBackend"/>).</summary>
+internal sealed class DirectorySession : IRepositorySession
+{
+    private readonly RepositoryTree tree;
+    private readonly string journalPath;
+    private readonly string trash;
+    private readonly Func<string, CancellationToken, Task>? hook;
+    private FileStream? journal;
+    private bool finished;
+
+    public DirectorySession(RepositoryTree tree, string staging, string journalPath, Func<string, CancellationToken, Task>? hook)
+    {
+        this.tree = tree;
+        this.journalPath = journalPath;
+        this.hook = hook;
+        trash = Path.Combine(staging, $"trash-{Guid.NewGuid():N}");
+    }
+
+    public async Task AddImageAsync(string configDigest, string stagedTree, CancellationToken ct)
+    {
+        var relative = RepositoryLayout.ImageDirectory(configDigest);
+        tree.EnsureDirectories(relative[..relative.LastIndexOf('/')], d => Journal(new JournalEntry("mkdir", d)));
+        if (Native.LStat(tree.Full(relative)) is not null)
+        {
+            throw new IOException($"'{tree.Full(relative)}' already exists");
+        }
+
+        Journal(new JournalEntry("image", relative));
+        Native.RenameNoReplace(stagedTree, tree.Full(relative));
+        await Hook("image-added", ct).ConfigureAwait(false);
+    }
+
+    public Task RemoveImageAsync(string configDigest, CancellationToken ct)
+    {
+        var relative = RepositoryLayout.ImageDirectory(configDigest);
+        if (Native.LStat(tree.Full(relative)) is null)
+        {
+            return Task.CompletedTask;
+        }
+
+        Directory.CreateDirectory(trash);
+        var moved = Path.Combine(trash, RepositoryLayout.DigestHex(configDigest));
+        Journal(new JournalEntry("trash", relative, Temporary: moved));
+        Native.RenameNoReplace(tree.Full(relative), moved);
+        return Task.CompletedTask;
+    }
+
+    public Task WriteFileAsync(string relativePath, ReadOnlyMemory<byte> content, CancellationToken ct)
+    {
+        EnsureParent(relativePath);
+        var old = tree.ReadFile(relativePath);
+        var temporary = RepositoryTree.TemporaryName(relativePath);
+        Journal(new JournalEntry("file", relativePath, old is null ? null : Convert.ToBase64String(old), temporary));
+        tree.WriteFile(relativePath, content.Span, temporary);
+        return Task.CompletedTask;
+    }
+
+    public Task DeleteFileAsync(string relativePath, CancellationToken ct)
+    {
+        var old = tree.ReadFile(relativePath);
+        if (old is not null)
+        {
+            Journal(new JournalEntry("file", relativePath, Convert.ToBase64String(old)));
+            File.Delete(tree.Full(relativePath));
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task SetSymlinkAsync(string relativePath, string target, CancellationToken ct)
+    {
+        EnsureParent(relativePath);
+        var old = tree.ReadLink(relativePath);
+        var temporary = RepositoryTree.TemporaryName(relativePath);
+        Journal(new JournalEntry("link", relativePath, old, temporary));
+        tree.ReplaceSymlink(relativePath, target, temporary);
+        await Hook("tag-set", ct).ConfigureAwait(false);
+    }
+
+    public Task DeleteSymlinkAsync(string relativePath, CancellationToken ct)
+    {
+        var old = tree.ReadLink(relativePath);
+        if (old is not null)
+        {
+            Journal(new JournalEntry("link", relativePath, old));
+            File.Delete(tree.Full(relativePath));
+            tree.RemoveEmptyParents(relativePath, d => Journal(new JournalEntry("rmdir", d)));
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task CommitAsync(string message, CancellationToken ct)
+    {
+        await Hook("before-commit", ct).ConfigureAwait(false);
+        if (journal is not null)
+        {
+            await journal.DisposeAsync().ConfigureAwait(false);
+            journal = null;
+            File.Delete(journalPath); // the commit point: from here on nothing is undone
+        }
+
+        finished = true;
+        TreeOperations.DeleteTree(trash);
+        await Hook("after-commit", ct).ConfigureAwait(false);
+    }
+
+    public async Task AbortAsync(CancellationToken ct)
+    {
+        if (finished)
+        {
+            return;
+        }
+
+        finished = true;
+        if (journal is not null)
+        {
+            await journal.DisposeAsync().ConfigureAwait(false);
+            journal = null;
+            Undo(tree, journalPath);
+            File.Delete(journalPath);
+        }
+
+        TreeOperations.DeleteTree(trash);
+    }
+
+    public async ValueTask DisposeAsync() => await AbortAsync(CancellationToken.None).ConfigureAwait(false);
+
+    /// <summary>Replays a journal backwards; returns how many entries it undid. A torn last line is ignored.</summary>
+    internal static int Undo(RepositoryTree tree, string journalPath)
+    {
+        var entries = new List<JournalEntry>();
+        foreach (var line in File.ReadAllLines(journalPath))
+        {
+            try
+            {
+                if (JsonSerializer.Deserialize(line, MetadataJson.Default.JournalEntry) is { } entry)
+                {
+                    entries.Add(entry);
+                }
+            }
+            catch (JsonException)
+            {
+                // Only the last line can be torn (written when the process died): its change was never started.
+            }
+        }
+
+        for (var i = entries.Count - 1; i >= 0; i--)
+        {
+            UndoOne(tree, entries[i]);
+        }
+
+        return entries.Count;
+    }
+
+    private static void UndoOne(RepositoryTree tree, JournalEntry entry)
+    {
+        var full = tree.Full(entry.Path);
+        if (entry.Temporary is not null && entry.Op is "link" or "file" && Native.LStat(tree.Full(entry.Temporary)) is not null)
+        {
+            File.Delete(tree.Full(entry.Temporary));
+        }
+
+        switch (entry.Op)
+        {
+            case "mkdir":
+                if (Native.LStat(full) is { IsDirectory: true } && !Directory.EnumerateFileSystemEntries(full).Any())
+                {
+                    Directory.Delete(full);
+                }
+
+                break;
+            case "rmdir":
+                tree.EnsureDirectories(entry.Path);
+                break;
+            case "image":
+                TreeOperations.DeleteTree(full);
+                break;
+            case "trash":
+                if (entry.Temporary is not null && Native.LStat(entry.Temporary) is not null && Native.LStat(full) is null)
+                {
+                    Native.RenameNoReplace(entry.Temporary, full);
+                }
+
+                break;
+            case "link":
+                if (entry.Old is null)
+                {
+                    tree.DeleteSymlink(entry.Path);
+                }
+                else
+                {
+                    tree.ReplaceSymlink(entry.Path, entry.Old, RepositoryTree.TemporaryName(entry.Path));
+                }
+
+                break;
+            case "file":
+                if (entry.Old is null)
+                {
+                    tree.DeleteFile(entry.Path);
+                }
+                else
+                {
+                    tree.WriteFile(entry.Path, Convert.FromBase64String(entry.Old), RepositoryTree.TemporaryName(entry.Path));
+                }
+
+                break;
+            default:
+                throw new InvalidDataException($"journal entry '{entry.Op}' for '{entry.Path}' is not one this publisher writes");
+        }
+    }
+
+    private void EnsureParent(string relativePath)
+    {
+        var slash = relativePath.LastIndexOf('/');
+        if (slash > 0)
+        {
+            tree.EnsureDirectories(relativePath[..slash], d => Journal(new JournalEntry("mkdir", d)));
+        }
+    }
+
+    private void Journal(JournalEntry entry)
+    {
+        journal ??= new FileStream(journalPath, new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.Write,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        });
+        var line = JsonSerializer.SerializeToUtf8Bytes(entry, MetadataJson.Default.JournalEntry);
+        journal.Write(line);
+        journal.Write("\n"u8);
+        journal.Flush(flushToDisk: true);
+    }
+
+    private Task Hook(string point, CancellationToken ct) => hook?.Invoke(point, ct) ?? Task.CompletedTask;
+}
