@@ -12,7 +12,8 @@ public sealed partial class RegistryClient
     /// A stream of the blob. Its size and digest are verified when the stream reaches EOF (a mismatch throws a
     /// <see cref="DigestMismatchException"/>), so read it to the end. Redirects (object stores) are followed without the
     /// registry's credentials; a dropped connection is resumed with a <c>Range</c> request. With a cache configured,
-    /// a cached blob is served from disk, and a downloaded one enters the cache once verified.
+    /// a cached blob is served from disk, and a downloaded one enters the cache once verified. A read that brings no
+    /// data for <see cref="RegistryClientOptions.RequestTimeout"/> counts as a dropped connection.
     /// </summary>
     public async Task<Stream> OpenBlobAsync(RepositoryName repository, Descriptor blob, CancellationToken cancellationToken)
     {
@@ -38,11 +39,13 @@ public sealed partial class RegistryClient
                 blob.Digest,
                 blob.Size,
                 _options.MaxRetries,
+                _options.RequestTimeout,
                 _logger);
         }, cancellationToken);
 
         var verified = new VerifyingStream(remote, blob.Digest, blob.Size, reference);
-        return _cache is null ? verified : _cache.Wrap(verified, blob.Digest, blob.Size);
+        // A blob larger than the whole cache would only evict everything else: it is streamed past the cache.
+        return _cache is null || blob.Size > _options.BlobCacheMaxBytes ? verified : _cache.Wrap(verified, blob.Digest, blob.Size);
     }
 
     /// <summary>True when the repository has the blob (HEAD).</summary>

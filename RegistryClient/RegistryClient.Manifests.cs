@@ -279,7 +279,7 @@ public sealed partial class RegistryClient
     {
         try
         {
-            var doc = JsonSerializer.Deserialize(config, RegistryJsonContext.Default.JsonImageConfig);
+            var doc = JsonSerializer.Deserialize(config, RegistryJsonContext.Default.JsonPlatform);
             return doc is { Os: { Length: > 0 } os, Architecture: { Length: > 0 } arch }
                 ? new Platform(os, arch, string.IsNullOrEmpty(doc.Variant) ? null : doc.Variant)
                 : null;

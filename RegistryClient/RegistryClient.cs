@@ -198,6 +198,23 @@ public sealed partial class RegistryClient : IDisposable
         }
 
         var status = response.StatusCode;
+        if (errors.Count == 0 && response.RequestMessage?.Method == HttpMethod.Head)
+        {
+            // HEAD answers carry no body: give the code the registry sends for the same GET, so callers can test codes.
+            var code = status switch
+            {
+                HttpStatusCode.NotFound => what == "blob" ? "BLOB_UNKNOWN" : "MANIFEST_UNKNOWN",
+                HttpStatusCode.Unauthorized => "UNAUTHORIZED",
+                HttpStatusCode.Forbidden => "DENIED",
+                HttpStatusCode.TooManyRequests => "TOOMANYREQUESTS",
+                _ => null,
+            };
+            if (code is not null)
+            {
+                errors.Add(new RegistryError(code, "(from the HEAD status)"));
+            }
+        }
+
         var retryAfter = RetryAfter.Parse(response, _time.GetUtcNow());
         var text = new StringBuilder();
         text.Append(response.RequestMessage?.Method.Method ?? "request").Append(' ').Append(what).Append(' ').Append(reference);

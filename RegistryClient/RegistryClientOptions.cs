@@ -80,7 +80,8 @@ public sealed class RegistryClientOptions
         foreach (var (host, options) in Hosts)
         {
             var key = $"{nameof(Hosts)}:{host}";
-            if (!RepositoryName.TryParse(host + "/x", out var parsed, out _) || !string.Equals(parsed.Registry, host, StringComparison.OrdinalIgnoreCase) && !IsDockerHubAlias(host))
+            if (!RepositoryName.TryParse(host + "/x", out var parsed, out _)
+                || (!string.Equals(parsed.Registry, host, StringComparison.OrdinalIgnoreCase) && !IsDockerHubAlias(host)))
             {
                 throw Bad(nameof(Hosts), host, "is not a registry host (host[:port], e.g. 'docker.io' or '127.0.0.1:5000')");
             }

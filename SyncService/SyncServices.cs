@@ -49,7 +49,8 @@ internal static partial class SyncServices
             sp.GetServices<ISyncObserver>(),
             sp.GetRequiredService<SyncMetrics>(),
             sp.GetRequiredService<ILogger<SyncEngine>>(),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>(),
+            PublishedRoot(settings.Publisher)));
         services.AddSingleton<SyncRunner>();
 
         AddExtensions(services, settings);
@@ -60,6 +61,12 @@ internal static partial class SyncServices
             : new FileListSource(settings.Sync.List));
         return services;
     }
+
+    /// <summary>Where users see the repository: <c>/cvmfs/&lt;name&gt;</c>, or the directory backend's root.</summary>
+    internal static string PublishedRoot(PublisherOptions publisher) =>
+        publisher.Backend == PublisherBackends.CvmfsServer
+            ? $"{publisher.MountRoot.TrimEnd('/')}/{publisher.RepositoryName}"
+            : publisher.Root ?? string.Empty;
 
     /// <summary>Where other parts of the service register their list sources and observers.</summary>
     static partial void AddExtensions(IServiceCollection services, SyncSettings settings);

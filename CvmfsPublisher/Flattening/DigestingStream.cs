@@ -31,22 +31,6 @@ internal sealed class DigestingStream : Stream
         set => throw new NotSupportedException();
     }
 
-    /// <summary>Reads the rest of the stream (trailing padding after the tar's end marker counts toward the DiffID).</summary>
-    public void Drain()
-    {
-        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(64 * 1024);
-        try
-        {
-            while (Read(buffer, 0, buffer.Length) > 0)
-            {
-            }
-        }
-        finally
-        {
-            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
     /// <summary><c>sha256:&lt;hex&gt;</c> of everything read; only when hashing.</summary>
     public string Digest() => "sha256:" + Convert.ToHexStringLower(_hash!.GetHashAndReset());
 

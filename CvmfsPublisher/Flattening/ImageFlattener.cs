@@ -126,10 +126,11 @@ public sealed partial class ImageFlattener
         IProgress<FlattenProgress>? progress,
         CancellationToken cancellationToken)
     {
-        DigestingStream opened;
+        Stream tar;
+        DigestingStream digesting;
         try
         {
-            opened = LayerStreams.OpenTar(layer, stored, hash: expectedDiffId is not null);
+            tar = LayerStreams.OpenTarReadAhead(layer, stored, hash: expectedDiffId is not null, out digesting);
         }
         catch
         {
@@ -137,27 +138,32 @@ public sealed partial class ImageFlattener
             throw;
         }
 
-        using var tar = opened;
-        try
+        string? actual;
+        long bytes;
+        using (tar)
         {
-            applier.Apply(
-                tar,
-                layer.Digest,
-                progress is null ? null : entries => progress.Report(new FlattenProgress(index, count, layer.Digest, entries, tar.BytesRead, LayerDone: false)),
-                cancellationToken);
+            try
+            {
+                applier.Apply(
+                    tar,
+                    layer.Digest,
+                    progress is null ? null : entries => progress.Report(new FlattenProgress(index, count, layer.Digest, entries, digesting.BytesRead, LayerDone: false)),
+                    cancellationToken);
 
-            // What follows the end-of-archive marker (padding) is part of the layer and of its DiffID; reading it also
-            // makes the decompressor check its trailer.
-            tar.Drain();
-        }
-        catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException)
-        {
-            throw new LayerException($"Layer {layer.Digest} is truncated or corrupt: {ex.Message}", layer.Digest, null, ex);
+                // What follows the end-of-archive marker (padding) is part of the layer and of its DiffID; reading it
+                // also makes the decompressor check its trailer.
+                LayerStreams.Drain(tar);
+                actual = expectedDiffId is null ? null : digesting.Digest();
+                bytes = digesting.BytesRead;
+            }
+            catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException)
+            {
+                throw new LayerException($"Layer {layer.Digest} is truncated or corrupt: {ex.Message}", layer.Digest, null, ex);
+            }
         }
 
         if (expectedDiffId is not null)
         {
-            var actual = tar.Digest();
             if (!string.Equals(actual, expectedDiffId, StringComparison.OrdinalIgnoreCase))
             {
                 throw new LayerException(
@@ -166,8 +172,8 @@ public sealed partial class ImageFlattener
             }
         }
 
-        progress?.Report(new FlattenProgress(index, count, layer.Digest, -1, tar.BytesRead, LayerDone: true));
-        return tar.BytesRead;
+        progress?.Report(new FlattenProgress(index, count, layer.Digest, -1, bytes, LayerDone: true));
+        return bytes;
     }
 
     private static void ValidateMountPoints(IReadOnlyList<string> mountPoints)

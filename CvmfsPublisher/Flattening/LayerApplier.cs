@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Formats.Tar;
-using Microsoft.Win32.SafeHandles;
 
 namespace CvmfsImages.Publisher.Flattening;
 
@@ -123,6 +122,11 @@ internal sealed class LayerApplier
         }
 
         var leaf = parts[^1];
+        if (parts.Take(parts.Count - 1).Any(p => p.StartsWith(WhiteoutPrefix + WhiteoutPrefix, StringComparison.Ordinal)))
+        {
+            return; // inside an AUFS bookkeeping directory (".wh..wh.plnk/..."): never content
+        }
+
         if (leaf.StartsWith(WhiteoutPrefix, StringComparison.Ordinal))
         {
             ApplyWhiteout(parts, leaf);
@@ -236,16 +240,16 @@ internal sealed class LayerApplier
                 written += Copy(data, file, offset, length);
             }
 
-            TreeWriter.Truncate(file, sparse.RealSize, physical);
+            file.Truncate(sparse.RealSize);
         }
 
         var (s, ns) = Time(entry);
-        TreeWriter.SetTimes(file, s, ns, physical);
+        file.SetTimes(s, ns);
         _counters.Files++;
         _counters.Bytes += written;
     }
 
-    private long Copy(Stream? data, SafeFileHandle file, long offset, long length)
+    private long Copy(Stream? data, WritableFile file, long offset, long length)
     {
         if (length == 0)
         {
@@ -266,7 +270,7 @@ internal sealed class LayerApplier
                 throw new EndOfStreamException($"the layer ends {remaining} bytes before the end of this file");
             }
 
-            RandomAccess.Write(file, _buffer.AsSpan(0, n), offset);
+            file.Write(_buffer.AsSpan(0, n), offset);
             offset += n;
             remaining -= n;
         }

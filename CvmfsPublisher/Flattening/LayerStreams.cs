@@ -61,6 +61,32 @@ internal static class LayerStreams
         return new DigestingStream(tar, hash);
     }
 
+    /// <summary>
+    /// As <see cref="OpenTar"/>, with decompression and hashing moved to a read-ahead thread; the returned stream is
+    /// what the tar reader reads, <paramref name="digesting"/> gives the count and digest once it is at its end.
+    /// </summary>
+    public static Stream OpenTarReadAhead(LayerInput layer, Stream stored, bool hash, out DigestingStream digesting)
+    {
+        digesting = OpenTar(layer, stored, hash);
+        return new ReadAheadStream(digesting);
+    }
+
+    /// <summary>Reads <paramref name="stream"/> to its end, discarding what it reads.</summary>
+    public static void Drain(Stream stream)
+    {
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            while (stream.Read(buffer, 0, buffer.Length) > 0)
+            {
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
     private static LayerException Mismatch(LayerInput layer, string expected, ReadOnlySpan<byte> head) =>
         new($"Layer {layer.Digest} is declared {expected} ('{layer.MediaType}') but does not start with the {expected} magic bytes " +
             $"(found {(head.IsEmpty ? "no bytes at all" : Convert.ToHexStringLower(head))}).",

@@ -182,8 +182,8 @@ internal static class SingularityMetadata
         var physical = EntryPath.Join(parent, name);
         using var file = tree.CreateFile(dir, name, physical, mode);
         var bytes = Encoding.UTF8.GetBytes(content);
-        RandomAccess.Write(file, bytes, 0);
-        TreeWriter.SetTimes(file, TreeWriter.FixedMtime, 0, physical);
+        file.Write(bytes, 0);
+        file.SetTimes(TreeWriter.FixedMtime, 0);
         counters.Files++;
         counters.Bytes += bytes.Length;
     }

@@ -1,5 +1,4 @@
 using CvmfsImages.Publisher.Native;
-using Microsoft.Win32.SafeHandles;
 
 namespace CvmfsImages.Publisher.Flattening;
 
@@ -277,7 +276,7 @@ internal sealed partial class TreeWriter : IDisposable
     public void SetRootMetadata(uint mode, long seconds, long nanoseconds) => _directoryMeta[string.Empty] = (mode, seconds, nanoseconds);
 
     /// <summary>Creates a new regular file (replacing whatever is there) and returns a handle open for writing.</summary>
-    public SafeFileHandle CreateFile(int dir, string name, string physical, uint mode)
+    public WritableFile CreateFile(int dir, string name, string physical, uint mode)
     {
         var flags = Libc.OWrOnly | Libc.OCreat | Libc.OExcl | Libc.ONoFollow | Libc.OCloExec;
         var fd = Libc.OpenAt(dir, name, flags, mode);
@@ -292,37 +291,16 @@ internal sealed partial class TreeWriter : IDisposable
             throw Error(Libc.Errno, "create", physical);
         }
 
-        var handle = new SafeFileHandle(fd, ownsHandle: true);
+        var file = new WritableFile(fd, physical);
         if ((mode & ~_umask) != mode && Libc.Fchmod(fd, mode) != 0)
         {
             var errno = Libc.Errno;
-            handle.Dispose();
+            file.Dispose();
             throw Error(errno, "chmod", physical);
         }
 
         Touch(physical);
-        return handle;
-    }
-
-    /// <summary>Sets a written file's mtime.</summary>
-    public static unsafe void SetTimes(SafeFileHandle file, long seconds, long nanoseconds, string physical)
-    {
-        var times = stackalloc Libc.Timespec[2];
-        times[0] = new Libc.Timespec { Seconds = seconds, Nanoseconds = nanoseconds };
-        times[1] = times[0];
-        if (Libc.Futimens((int)file.DangerousGetHandle(), times) != 0)
-        {
-            throw Error(Libc.Errno, "utimens", physical);
-        }
-    }
-
-    /// <summary>Sets a file's final size (sparse files end in a hole).</summary>
-    public static void Truncate(SafeFileHandle file, long length, string physical)
-    {
-        if (Libc.Ftruncate((int)file.DangerousGetHandle(), length) != 0)
-        {
-            throw Error(Libc.Errno, "ftruncate", physical);
-        }
+        return file;
     }
 
     /// <summary>Writes a symlink as it is (its target is never looked at), replacing whatever is there.</summary>

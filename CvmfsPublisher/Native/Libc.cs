@@ -20,6 +20,7 @@ internal static unsafe partial class Libc
     public const int OPath = 0x200000;
 
     public const int ENOENT = 2;
+    public const int EINTR = 4;
     public const int EEXIST = 17;
     public const int ENOTDIR = 20;
     public const int EISDIR = 21;
@@ -78,6 +79,9 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Lib, EntryPoint = "futimens", SetLastError = true)]
     public static partial int Futimens(int fd, Timespec* times);
+
+    [LibraryImport(Lib, EntryPoint = "pwrite", SetLastError = true)]
+    public static partial nint Pwrite(int fd, byte* buf, nuint count, long offset);
 
     [LibraryImport(Lib, EntryPoint = "ftruncate", SetLastError = true)]
     public static partial int Ftruncate(int fd, long length);

@@ -90,7 +90,6 @@ internal sealed class BlobCache
             Access = FileAccess.Write,
             Share = FileShare.None,
             BufferSize = 0,
-            PreallocationSize = size,
         });
         return new CacheWritingStream(this, verifiedSource, file, temp, digest, size);
     }

@@ -7,7 +7,7 @@ namespace CvmfsImages.Registry.Blobs;
 /// and digest) the file is committed into the <see cref="BlobCache"/>. Any failure, or disposal before EOF, deletes the
 /// temporary file: nothing unverified or partial ever enters the cache.
 /// </summary>
-internal sealed class CacheWritingStream : Stream
+internal sealed class CacheWritingStream : ReadOnlyStream
 {
     private readonly BlobCache _cache;
     private readonly Stream _source;
@@ -27,21 +27,9 @@ internal sealed class CacheWritingStream : Stream
         _size = size;
     }
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
     public override long Length => _size;
 
-    public override long Position
-    {
-        get => _source.Position;
-        set => throw new NotSupportedException();
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+    protected override long BytesRead => _source.Position;
 
     public override int Read(Span<byte> buffer)
     {
@@ -49,10 +37,6 @@ internal sealed class CacheWritingStream : Stream
         try
         {
             read = _source.Read(buffer);
-            if (read > 0)
-            {
-                _file.Write(buffer[..read]);
-            }
         }
         catch
         {
@@ -60,16 +44,8 @@ internal sealed class CacheWritingStream : Stream
             throw;
         }
 
-        if (read == 0 && buffer.Length > 0)
-        {
-            Complete();
-        }
-
-        return read;
+        return Accept(buffer[..read], buffer.Length);
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -77,11 +53,6 @@ internal sealed class CacheWritingStream : Stream
         try
         {
             read = await _source.ReadAsync(buffer, cancellationToken);
-            if (read > 0)
-            {
-                // Synchronous: page-cache writes are faster than the thread-pool hop of async file I/O on Linux.
-                _file.Write(buffer.Span[..read]);
-            }
         }
         catch
         {
@@ -89,23 +60,8 @@ internal sealed class CacheWritingStream : Stream
             throw;
         }
 
-        if (read == 0 && buffer.Length > 0)
-        {
-            Complete();
-        }
-
-        return read;
+        return Accept(buffer.Span[..read], buffer.Length);
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
@@ -116,6 +72,30 @@ internal sealed class CacheWritingStream : Stream
         }
 
         base.Dispose(disposing);
+    }
+
+    // Writes what was read to the temporary file; an empty read of a non-empty buffer is EOF: the source has verified.
+    private int Accept(ReadOnlySpan<byte> data, int asked)
+    {
+        if (data.Length > 0)
+        {
+            try
+            {
+                // Synchronous: page-cache writes are faster than the thread-pool hop of async file I/O on Linux.
+                _file.Write(data);
+            }
+            catch
+            {
+                Abort();
+                throw;
+            }
+        }
+        else if (asked > 0)
+        {
+            Complete();
+        }
+
+        return data.Length;
     }
 
     private void Complete()

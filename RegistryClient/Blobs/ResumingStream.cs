@@ -6,9 +6,10 @@ namespace CvmfsImages.Registry.Blobs;
 /// <summary>
 /// A blob download that survives dropped connections: when reading fails (or the body ends before the blob's size),
 /// it asks again from the current offset with a <c>Range</c> request, at most a bounded number of times. A server that
-/// ignores the range (200 instead of 206) is read from the start and the known prefix skipped.
+/// ignores the range (200 instead of 206) is read from the start and the known prefix skipped. A read that brings no
+/// data for the idle timeout counts as a dropped connection (a stalled socket must not hang a sync forever).
 /// </summary>
-internal sealed class ResumingStream : Stream
+internal sealed class ResumingStream : ReadOnlyStream
 {
     /// <summary>Opens the blob from an offset; returns the body and the offset it starts at (the offset or 0).</summary>
     public delegate Task<(Stream Body, long Start)> Opener(long offset, CancellationToken cancellationToken);
@@ -17,14 +18,16 @@ internal sealed class ResumingStream : Stream
     private readonly Digest _digest;
     private readonly long _size;
     private readonly ILogger _logger;
+    private readonly TimeSpan _idleTimeout;
     private Stream _current;
     private long _currentOffset;
     private long _position;
     private int _resumesLeft;
     private int _resumes;
 
-    public ResumingStream(Stream first, Opener open, Digest digest, long size, int maxResumes, ILogger logger)
+    public ResumingStream(Stream first, Opener open, Digest digest, long size, int maxResumes, TimeSpan idleTimeout, ILogger logger)
     {
+        _idleTimeout = idleTimeout;
         _current = first;
         _open = open;
         _digest = digest;
@@ -33,25 +36,17 @@ internal sealed class ResumingStream : Stream
         _logger = logger;
     }
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
     public override long Length => _size;
 
-    public override long Position
+    protected override long BytesRead => _position;
+
+    public override int Read(Span<byte> buffer)
     {
-        get => _position;
-        set => throw new NotSupportedException();
+        var rented = new byte[buffer.Length];
+        var read = ReadAsync(rented, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        rented.AsSpan(0, read).CopyTo(buffer);
+        return read;
     }
-
-    public override int Read(byte[] buffer, int offset, int count) =>
-        ReadAsync(buffer.AsMemory(offset, count), CancellationToken.None).AsTask().GetAwaiter().GetResult();
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -61,7 +56,7 @@ internal sealed class ResumingStream : Stream
             try
             {
                 await SkipToPositionAsync(cancellationToken);
-                var read = await _current.ReadAsync(buffer, cancellationToken);
+                var read = await ReadWithIdleTimeoutAsync(buffer, cancellationToken);
                 if (read == 0 && _position < _size && buffer.Length > 0)
                 {
                     endedEarly = true;
@@ -91,20 +86,20 @@ internal sealed class ResumingStream : Stream
                 Registry.RegistryClient.Log.BlobResuming(_logger, _digest, _position, ex.Message, _resumes);
                 await _current.DisposeAsync();
                 _current = Stream.Null;
-                (_current, _currentOffset) = await _open(_position, cancellationToken);
+                try
+                {
+                    (_current, _currentOffset) = await _open(_position, cancellationToken);
+                }
+                catch (RegistryException range) when (range.Status == System.Net.HttpStatusCode.RequestedRangeNotSatisfiable)
+                {
+                    // The server has no bytes beyond this point: the blob is short, which the verifier reports.
+                    _current = Stream.Null;
+                    _currentOffset = _position;
+                    _resumesLeft = 0;
+                }
             }
         }
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
@@ -122,6 +117,20 @@ internal sealed class ResumingStream : Stream
         await base.DisposeAsync();
     }
 
+    private async ValueTask<int> ReadWithIdleTimeoutAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        idle.CancelAfter(_idleTimeout);
+        try
+        {
+            return await _current.ReadAsync(buffer, idle.Token);
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new IOException($"no data for {_idleTimeout.TotalSeconds:0.#} s at byte {_position}", ex);
+        }
+    }
+
     private async Task SkipToPositionAsync(CancellationToken cancellationToken)
     {
         if (_currentOffset >= _position)
@@ -132,7 +141,7 @@ internal sealed class ResumingStream : Stream
         var scratch = new byte[81920];
         while (_currentOffset < _position)
         {
-            var read = await _current.ReadAsync(scratch.AsMemory(0, (int)Math.Min(scratch.Length, _position - _currentOffset)), cancellationToken);
+            var read = await ReadWithIdleTimeoutAsync(scratch.AsMemory(0, (int)Math.Min(scratch.Length, _position - _currentOffset)), cancellationToken);
             if (read == 0)
             {
                 throw new IOException($"the connection ended at byte {_currentOffset} while skipping to byte {_position}");

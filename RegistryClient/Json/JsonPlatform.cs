@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace CvmfsImages.Registry.Json;
 
-/// <summary>The <c>platform</c> object of an index entry.</summary>
+/// <summary>The <c>platform</c> object of an index entry; also the platform fields at the top of an image config.</summary>
 internal sealed class JsonPlatform
 {
     [JsonPropertyName("os")]

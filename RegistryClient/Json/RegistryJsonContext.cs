@@ -8,7 +8,7 @@ namespace CvmfsImages.Registry.Json;
     ReadCommentHandling = System.Text.Json.JsonCommentHandling.Disallow,
     NumberHandling = JsonNumberHandling.Strict)]
 [JsonSerializable(typeof(JsonManifest))]
-[JsonSerializable(typeof(JsonImageConfig))]
+[JsonSerializable(typeof(JsonPlatform))]
 [JsonSerializable(typeof(JsonErrorBody))]
 [JsonSerializable(typeof(JsonTagList))]
 [JsonSerializable(typeof(JsonTokenResponse))]

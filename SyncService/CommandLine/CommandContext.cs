@@ -25,7 +25,7 @@ internal sealed class CommandContext : IAsyncDisposable
     public T Get<T>()
         where T : notnull => Services.GetRequiredService<T>();
 
-    public static CommandContext Create(SyncSettings settings, bool verbose)
+    public static CommandContext Create(SyncSettings settings, bool verbose, Action<IServiceCollection>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var services = new ServiceCollection();
@@ -43,6 +43,7 @@ internal sealed class CommandContext : IAsyncDisposable
                 logging.AddFilter((category, level) => level >= LogLevel.Error && category?.StartsWith("CvmfsImages.Sync.Execution", StringComparison.Ordinal) != true);
             }
         });
+        configure?.Invoke(services);
         services.AddSync(settings);
         return new CommandContext(settings, services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = false, ValidateScopes = true }));
     }

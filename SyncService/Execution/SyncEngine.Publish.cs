@@ -246,7 +246,7 @@ internal sealed partial class SyncEngine
 
     private async Task NotifyPublishedAsync(SyncTarget target, string manifestDigest, long size, CancellationToken ct)
     {
-        var notice = new PublishedImageNotice(target.Entry.LineNumber, target.Entry.Text, target.ReferenceText, target.TagPath, manifestDigest, size);
+        var notice = new PublishedImageNotice(target.Entry.LineNumber, target.Entry.Text, target.ReferenceText, PublishedPath(target.TagPath), manifestDigest, size);
         foreach (var observer in _observers)
         {
             try

@@ -29,6 +29,7 @@ internal sealed partial class SyncEngine
     private readonly SyncMetrics _metrics;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly string _publishedRoot;
 
     public SyncEngine(
         RegistryClient registry,
@@ -39,7 +40,8 @@ internal sealed partial class SyncEngine
         IEnumerable<ISyncObserver> observers,
         SyncMetrics metrics,
         ILogger<SyncEngine> logger,
-        TimeProvider? time = null)
+        TimeProvider? time = null,
+        string? publishedRoot = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _registry = registry ?? throw new ArgumentNullException(nameof(registry));
@@ -48,11 +50,15 @@ internal sealed partial class SyncEngine
         _options = options;
         _style = style;
         _platforms = [.. options.EffectivePlatforms.Select(Platform.Parse)];
+        _publishedRoot = publishedRoot ?? string.Empty;
         _observers = [.. observers ?? []];
         _metrics = metrics ?? throw new ArgumentNullException(nameof(metrics));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
         _time = time ?? TimeProvider.System;
     }
+
+    /// <summary>Where a tag path is seen by users: the repository's root (<c>/cvmfs/&lt;repo&gt;</c> or the directory) joined with it.</summary>
+    internal string PublishedPath(string tagPath) => _publishedRoot.Length == 0 ? tagPath : _publishedRoot.TrimEnd('/') + "/" + tagPath;
 
     /// <summary>Runs one pass over <paramref name="list"/>, limited to <paramref name="scope"/>.</summary>
     public async Task<SyncReport> RunAsync(ImageList list, SyncScope scope, IProgress<ImageProgress>? progress, CancellationToken ct)

@@ -138,6 +138,7 @@ public sealed class RoundTripTests : IClassFixture<RegistryFixture>
 
         var missingTag = await Assert.ThrowsAsync<RegistryException>(() => client.ResolveDigestAsync(reference.WithTag("nope"), ct));
         Assert.Equal(HttpStatusCode.NotFound, missingTag.Status);
+        Assert.True(missingTag.HasErrorCode("MANIFEST_UNKNOWN"), missingTag.Message);
 
         var missingRepo = await Assert.ThrowsAsync<RegistryException>(() => client.ListTagsAsync(RepositoryName.Parse($"{_fixture.Registry.Host}/no/such"), ct));
         Assert.True(missingRepo.HasErrorCode("NAME_UNKNOWN"), missingRepo.Message);
@@ -295,6 +296,51 @@ public sealed class RoundTripTests : IClassFixture<RegistryFixture>
 
         Assert.All(reads, r => Assert.Equal(data, r));
         Assert.Single(Directory.GetFiles(Path.Combine(cacheDir.Path, "blobs", "sha256")));
+        Assert.Empty(Directory.GetFiles(Path.Combine(cacheDir.Path, "tmp")));
+    }
+
+    [Fact]
+    public async Task Several_processes_pulling_into_one_cache_leave_exactly_the_verified_blobs()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var cacheDir = new TempDirectory("blob-cache");
+        var reference = ImageReference.Parse($"{_fixture.Registry.Host}/cache/processes:1");
+        using (var client = Clients.Create())
+        {
+            await TestImage.Create()
+                .WithRandomLayer("a", 3 * 1024 * 1024, seed: 1)
+                .WithRandomLayer("b", 2 * 1024 * 1024, seed: 2, LayerCompression.Gzip)
+                .WithRandomLayer("c", 1024 * 1024, seed: 3)
+                .PushAsync(client, reference, ct);
+        }
+
+        // RegistryPullBench (referenced by this project) pulls every blob of an image through a RegistryClient cache.
+        var pull = Path.Combine(AppContext.BaseDirectory, "RegistryPullBench");
+        var processes = Enumerable.Range(0, 4).Select(_ => System.Diagnostics.Process.Start(
+            new System.Diagnostics.ProcessStartInfo(pull, ["pull", reference.ToString(), cacheDir.Path])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            })!).ToList();
+        foreach (var process in processes)
+        {
+            using (process)
+            {
+                var stderr = process.StandardError.ReadToEndAsync(ct);
+                await process.StandardOutput.ReadToEndAsync(ct);
+                await process.WaitForExitAsync(ct);
+                Assert.True(process.ExitCode == 0, $"pull exited with {process.ExitCode}: {await stderr}");
+            }
+        }
+
+        var files = Directory.GetFiles(Path.Combine(cacheDir.Path, "blobs", "sha256"));
+        Assert.Equal(4, files.Length); // config and three layers
+        foreach (var file in files)
+        {
+            Assert.Equal(Path.GetFileName(file), Digest.Sha256(await File.ReadAllBytesAsync(file, ct)).Hex);
+        }
+
         Assert.Empty(Directory.GetFiles(Path.Combine(cacheDir.Path, "tmp")));
     }
 

@@ -139,4 +139,36 @@ public sealed class SyncEndToEndTests(RegistryFixture fixture) : IClassFixture<R
         Assert.NotNull(h.ImageOf("team/globbed:1.10"));
         Assert.Null(h.ImageOf("team/globbed:1.8"));
     }
+
+    [Fact]
+    public async Task Observers_hear_of_each_published_and_failed_image_with_its_list_line()
+    {
+        var registry = fixture.Registry;
+        var ct = TestContext.Current.CancellationToken;
+        using var client = new RegistryClient(new RegistryClientOptions());
+        await Image("notice\n").PushAsync(client, $"{registry.Host}/team/noticed:1", ct);
+        using var h = new SyncHarness();
+        h.WriteList("# notices", $"{registry.Host}/team/noticed:1   # wanted", "127.0.0.1:9/team/absent:1");
+        var observer = new RecordingObserver();
+
+        var (report, _) = await h.SyncAsync(observer);
+
+        Assert.False(report.Succeeded);
+        var published = Assert.Single(observer.Published);
+        Assert.Equal(2, published.LineNumber);
+        Assert.Equal($"{registry.Host}/team/noticed:1", published.ListLine);
+        Assert.Equal(Path.Combine(h.Root, "team/noticed:1"), published.CvmfsPath);
+        Assert.StartsWith("sha256:", published.ManifestDigest, StringComparison.Ordinal);
+        Assert.True(published.Size > 0);
+        var failed = Assert.Single(observer.Failed);
+        Assert.Equal(3, failed.LineNumber);
+        Assert.Equal("127.0.0.1:9/team/absent:1", failed.Reference);
+        Assert.False(string.IsNullOrWhiteSpace(failed.Reason));
+
+        // A second pass publishes nothing new, so it announces nothing new.
+        var again = new RecordingObserver();
+        _ = await h.SyncAsync(again);
+        Assert.Empty(again.Published);
+        Assert.Single(again.Failed);
+    }
 }

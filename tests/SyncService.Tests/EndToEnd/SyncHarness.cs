@@ -1,9 +1,11 @@
 using System.Collections.Concurrent;
 using CvmfsImages.Registry;
+using CvmfsImages.Sync;
 using CvmfsImages.Sync.CommandLine;
 using CvmfsImages.Sync.Configuration;
 using CvmfsImages.Sync.Execution;
 using CvmfsImages.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 namespace CvmfsImages.Tests.SyncService.EndToEnd;
@@ -52,7 +54,10 @@ internal sealed class SyncHarness : IDisposable
     }
 
     /// <summary>One full pass through the runner the <c>sync</c> command uses, counting registry requests by method.</summary>
-    public async Task<(SyncReport Report, IReadOnlyDictionary<string, int> Requests)> SyncAsync(params string[] extraSettings)
+    public Task<(SyncReport Report, IReadOnlyDictionary<string, int> Requests)> SyncAsync(params string[] extraSettings) => SyncAsync(null, extraSettings);
+
+    /// <summary>A full pass with <paramref name="observer"/> told about every image.</summary>
+    public async Task<(SyncReport Report, IReadOnlyDictionary<string, int> Requests)> SyncAsync(ISyncObserver? observer, params string[] extraSettings)
     {
         var overrides = new CommandLineOverrides
         {
@@ -61,7 +66,13 @@ internal sealed class SyncHarness : IDisposable
             Settings = ["Sync:StateDirectory=" + State, "Registry:MaxRetries=1", "Registry:RetryBaseDelay=00:00:00.010", .. extraSettings],
         };
         var settings = SyncSettings.Load(overrides, includeSystemFile: false);
-        await using var context = CommandContext.Create(settings, verbose: false);
+        await using var context = CommandContext.Create(settings, verbose: false, services =>
+        {
+            if (observer is not null)
+            {
+                services.AddSingleton(observer);
+            }
+        });
         var requests = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
         context.Get<RegistryClient>().RequestCompleted += (_, e) => requests.AddOrUpdate(e.Method, 1, (_, n) => n + 1);
         var report = await context.Get<SyncRunner>().SyncAllAsync(null, TestContext.Current.CancellationToken);

@@ -166,6 +166,11 @@ public sealed class FakeHttpServer : IAsyncDisposable
     // False when the connection was dropped on purpose.
     private static async Task<bool> WriteResponseAsync(NetworkStream stream, FakeRequest request, FakeResponse response, CancellationToken cancellationToken)
     {
+        if (response.Hang)
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+
         var head = new StringBuilder();
         head.Append(CultureInfo.InvariantCulture, $"HTTP/1.1 {response.Status} {Reason(response.Status)}\r\n");
         foreach (var (name, value) in response.Headers)
@@ -185,9 +190,14 @@ public sealed class FakeHttpServer : IAsyncDisposable
             return true;
         }
 
-        var count = Math.Min(response.DropAfterBytes ?? response.Body.Length, response.Body.Length);
+        var count = Math.Min(response.DropAfterBytes ?? response.StallAfterBytes ?? response.Body.Length, response.Body.Length);
         await stream.WriteAsync(response.Body.AsMemory(0, count), cancellationToken);
         await stream.FlushAsync(cancellationToken);
+        if (response.StallAfterBytes is not null)
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+
         return response.DropAfterBytes is null;
     }
 

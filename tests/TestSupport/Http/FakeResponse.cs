@@ -21,6 +21,12 @@ public sealed class FakeResponse
     /// <summary>Write only this many body bytes, then drop the connection (the Content-Length still announces all).</summary>
     public int? DropAfterBytes { get; init; }
 
+    /// <summary>Send nothing at all (not even headers) until the server stops: a hung server.</summary>
+    public bool Hang { get; init; }
+
+    /// <summary>Write only this many body bytes, then keep the connection open and silent until the server stops.</summary>
+    public int? StallAfterBytes { get; init; }
+
     public static FakeResponse Text(int status, string body) => new(status, Encoding.UTF8.GetBytes(body));
 
     /// <summary>A registry-style JSON error body: <c>{"errors":[{"code":..,"message":..}]}</c>.</summary>

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Resync of N listed tags that are all current, against a loopback Distribution registry.
+# Measures: wall time of `cvmfs-image-sync sync --once` when nothing changed, and the registry requests it made
+# (from the registry's access log). Target: N=1000 in under 10 s with exactly N HEAD requests and nothing else.
+# Peer, run in the same script: curl making the same N HEAD requests, 16 at a time (the floor for "ask once per
+# tag"). Prints our time, the peer's, and the ratio. Also times `validate --offline` of a 50,000-line list.
+# Needs: docker-registry, curl, sha256sum, gzip, tar, jq-free bash. Usage: bench/sync-resync.sh [N]
+set -euo pipefail
+cd "$(dirname "$(readlink -f "$0")")/.."
+n=${1:-1000}
+work=$(mktemp -d /tmp/sync-resync.XXXXXX)
+trap 'kill "$registry_pid" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+registry_bin=$(command -v docker-registry || echo /usr/bin/docker-registry)
+[ -x "$registry_bin" ] || { echo "bench: docker-registry is not installed (apt-get install docker-registry)" >&2; exit 2; }
+
+echo "== build"
+dotnet build SyncService -c Release -nologo -clp:NoSummary -v q >/dev/null
+exe=SyncService/bin/Release/net10.0/cvmfs-image-sync
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+mkdir -p "$work/storage"
+cat > "$work/config.yml" <<YAML
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: $work/storage
+http:
+  addr: 127.0.0.1:$port
+  secret: bench-only
+YAML
+env -u REGISTRY_HTTP_ADDR "$registry_bin" serve "$work/config.yml" > "$work/registry.log" 2>&1 &
+registry_pid=$!
+base=http://127.0.0.1:$port
+for _ in $(seq 100); do curl -fs "$base/v2/" >/dev/null && break; sleep 0.1; done
+
+echo "== push one small image under $n tags"
+mkdir -p "$work/rootfs/etc"; echo "bench" > "$work/rootfs/etc/hello"
+tar -C "$work/rootfs" --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -cf "$work/layer.tar" etc
+diff_id=sha256:$(sha256sum "$work/layer.tar" | cut -d' ' -f1)
+gzip -n -c "$work/layer.tar" > "$work/layer.tar.gz"
+layer=sha256:$(sha256sum "$work/layer.tar.gz" | cut -d' ' -f1); layer_size=$(stat -c %s "$work/layer.tar.gz")
+printf '{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/bin"]},"rootfs":{"type":"layers","diff_ids":["%s"]}}' "$diff_id" > "$work/config.json"
+config=sha256:$(sha256sum "$work/config.json" | cut -d' ' -f1); config_size=$(stat -c %s "$work/config.json")
+upload() { # file digest
+  local location
+  location=$(curl -fsi -X POST "$base/v2/bench/img/blobs/uploads/" | tr -d '\r' | sed -n 's/^[Ll]ocation: //p')
+  case $location in http*) ;; *) location=$base$location ;; esac
+  curl -fs -X PUT -H 'Content-Type: application/octet-stream' --data-binary @"$1" "$location&digest=$2" >/dev/null
+}
+upload "$work/layer.tar.gz" "$layer"
+upload "$work/config.json" "$config"
+printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"%s","size":%s}]}' \
+  "$config" "$config_size" "$layer" "$layer_size" > "$work/manifest.json"
+seq -f 't%05g' 1 "$n" | xargs -P 16 -I{} curl -fs -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' \
+  --data-binary @"$work/manifest.json" "$base/v2/bench/img/manifests/{}" -o /dev/null
+seq -f "127.0.0.1:$port/bench/img:t%05g" 1 "$n" > "$work/images.txt"
+
+args=(--list "$work/images.txt" --root "$work/root" --set "Sync:StateDirectory=$work/state")
+echo "== first sync (publishes 1 image under $n paths)"
+start=$(date +%s.%N)
+"$exe" sync --once "${args[@]}" > "$work/first.out" || { tail -20 "$work/first.out"; exit 1; }
+echo "   $(tail -1 "$work/first.out" | sed 's/\x1b\[[0-9;]*m//g')  ($(echo "$(date +%s.%N) - $start" | bc) s)"
+
+count() { grep -c "\"$1 /v2/" "$work/registry.log" || true; }
+heads0=$(count HEAD); gets0=$(count GET); puts0=$(count PUT); posts0=$(count POST)
+echo "== resync, everything current"
+start=$(date +%s.%N)
+"$exe" sync --once "${args[@]}" > "$work/resync.out" || { tail -20 "$work/resync.out"; exit 1; }
+ours=$(echo "$(date +%s.%N) - $start" | bc)
+sleep 0.5 # the access log is written asynchronously
+heads=$(( $(count HEAD) - heads0 )); gets=$(( $(count GET) - gets0 )); others=$(( $(count PUT) - puts0 + $(count POST) - posts0 ))
+echo "   $(tail -1 "$work/resync.out" | sed 's/\x1b\[[0-9;]*m//g')"
+
+echo "== peer: curl, $n HEAD requests, 16 at a time"
+start=$(date +%s.%N)
+seq -f 't%05g' 1 "$n" | xargs -P 16 -I{} curl -fs -o /dev/null -I -H 'Accept: application/vnd.oci.image.manifest.v1+json' "$base/v2/bench/img/manifests/{}"
+peer=$(echo "$(date +%s.%N) - $start" | bc)
+
+echo "== 50,000-line list: validate --offline (parse, duplicates, path collisions)"
+seq -f 'org%g/image:v1' 1 50000 > "$work/big.txt"
+start=$(date +%s.%N)
+"$exe" validate --offline "$work/big.txt" "${args[@]}" > /dev/null
+big=$(echo "$(date +%s.%N) - $start" | bc)
+
+echo
+printf 'resync of %d current tags: %.2f s (target < 10 s), requests: %d HEAD, %d GET, %d other (target: %d HEAD only)\n' "$n" "$ours" "$heads" "$gets" "$others" "$n"
+printf 'peer (curl, %d HEADs, 16 parallel): %.2f s; ratio ours/peer: %.2f\n' "$n" "$peer" "$(echo "$ours / $peer" | bc -l)"
+printf 'validate --offline of 50,000 lines (process start included): %.2f s\n' "$big"
+[ "$heads" -eq "$n" ] && [ "$gets" -eq 0 ] && [ "$others" -eq 0 ] || { echo "bench: request counts differ from the target" >&2; exit 1; }

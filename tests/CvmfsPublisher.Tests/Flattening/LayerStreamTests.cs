@@ -1,0 +1,208 @@
+using CvmfsImages.Publisher.Flattening;
+using CvmfsImages.TestSupport;
+using Xunit;
+
+namespace CvmfsImages.Tests.CvmfsPublisher.Flattening;
+
+/// <summary>Compression by media type, magic bytes, DiffIDs, truncation, and what is left after a failure.</summary>
+public sealed class LayerStreamTests
+{
+    private static TarBuilder Sample() => new TarBuilder().Directory("etc").File("etc/hello", "hello").File("big", new byte[300_000]);
+
+    public static TheoryData<string, string> MediaTypes() => new()
+    {
+        { "application/vnd.oci.image.layer.v1.tar", "plain" },
+        { "application/vnd.oci.image.layer.v1.tar+gzip", "gzip" },
+        { "application/vnd.oci.image.layer.v1.tar+zstd", "zstd" },
+        { "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip", "gzip" },
+        { "application/vnd.docker.image.rootfs.diff.tar.gzip", "gzip" },
+        { "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip", "gzip" },
+        { "application/vnd.docker.image.rootfs.diff.tar", "plain" },
+    };
+
+    [Theory]
+    [MemberData(nameof(MediaTypes))]
+    public async Task Every_layer_media_type_is_read_and_its_diff_id_checked(string mediaType, string compression)
+    {
+        var tar = Sample().ToTar();
+        var bytes = Compress(tar, compression);
+        var layer = TestLayers.FromBytes(bytes, mediaType) with { DiffId = TarBuilder.Digest(tar) };
+        using var tree = await TestLayers.FlattenAsync([layer]);
+        Assert.Equal("hello", tree.Read("etc/hello"));
+        Assert.Equal(300_000, new FileInfo(tree.Path("big")).Length);
+    }
+
+    [Theory]
+    [InlineData("application/vnd.oci.image.layer.v1.tar+gzip", "plain")]
+    [InlineData("application/vnd.oci.image.layer.v1.tar+gzip", "zstd")]
+    [InlineData("application/vnd.oci.image.layer.v1.tar+zstd", "gzip")]
+    [InlineData("application/vnd.oci.image.layer.v1.tar+zstd", "plain")]
+    [InlineData("application/vnd.oci.image.layer.v1.tar", "gzip")]
+    [InlineData("application/vnd.docker.image.rootfs.diff.tar.gzip", "empty")]
+    public async Task Bytes_that_do_not_match_the_declared_compression_are_an_error_naming_the_layer(string mediaType, string actual)
+    {
+        var bytes = actual == "empty" ? [] : Compress(Sample().ToTar(), actual);
+        var layer = TestLayers.FromBytes(bytes, mediaType, digest: "sha256:" + new string('a', 64));
+        var ex = await TestLayers.FailsAsync<LayerException>([layer]);
+        Assert.Equal(layer.Digest, ex.LayerDigest);
+        Assert.Contains(layer.Digest, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unknown_media_type_is_an_error_naming_it()
+    {
+        var layer = TestLayers.FromBytes(Sample().ToTar(), "application/vnd.oci.image.config.v1+json");
+        var ex = await TestLayers.FailsAsync<LayerException>([layer]);
+        Assert.Contains("application/vnd.oci.image.config.v1+json", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_wrong_diff_id_fails_and_leaves_nothing()
+    {
+        var layer = TestLayers.Gzip(Sample()) with { DiffId = "sha256:" + new string('0', 64) };
+        var ex = await TestLayers.FailsAsync<LayerException>([layer]);
+        Assert.Contains("DiffID", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(new string('0', 64), ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Diff_ids_from_the_config_are_used_when_the_layer_has_none_and_can_be_switched_off()
+    {
+        var config = ImageConfig.Parse("""{"rootfs":{"type":"layers","diff_ids":["sha256:0000000000000000000000000000000000000000000000000000000000000000"]}}"""u8);
+        await TestLayers.FailsAsync<LayerException>([TestLayers.Gzip(Sample())], config);
+        using var tree = await TestLayers.FlattenAsync([TestLayers.Gzip(Sample())], config, new FlattenOptions { VerifyDiffIds = false });
+        Assert.True(tree.Exists("etc/hello"));
+    }
+
+    [Theory]
+    [InlineData("gzip", 0.5)]
+    [InlineData("gzip", 0.95)]
+    [InlineData("zstd", 0.5)]
+    [InlineData("plain", 0.5)]
+    public async Task A_truncated_layer_fails_and_leaves_nothing(string compression, double keep)
+    {
+        var bytes = Compress(Sample().ToTar(), compression);
+        var cut = bytes[..(int)(bytes.Length * keep)];
+        var mediaType = compression switch { "gzip" => TestLayers.OciGzip, "zstd" => TestLayers.OciZstd, _ => TestLayers.OciTar };
+        var layer = TestLayers.FromBytes(cut, mediaType);
+        var ex = await TestLayers.FailsAsync<LayerException>([layer]);
+        Assert.Equal(layer.Digest, ex.LayerDigest);
+    }
+
+    [Fact]
+    public async Task Corrupt_gzip_data_fails_and_leaves_nothing()
+    {
+        var bytes = Sample().ToGzip();
+        for (var i = 20; i < bytes.Length - 20; i += 7)
+        {
+            bytes[i] ^= 0x5A;
+        }
+
+        await TestLayers.FailsAsync<LayerException>([TestLayers.FromBytes(bytes, TestLayers.OciGzip)]);
+    }
+
+    [Fact]
+    public async Task Garbage_in_a_plain_tar_names_the_layer()
+    {
+        var garbage = new byte[2048];
+        Random.Shared.NextBytes(garbage);
+        garbage[0] = (byte)'x';
+        var ex = await TestLayers.FailsAsync<LayerException>([TestLayers.FromBytes(garbage, TestLayers.OciTar, "sha256:" + new string('b', 64))]);
+        Assert.Contains(new string('b', 64), ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_failing_layer_source_removes_the_tree_and_keeps_the_cause()
+    {
+        var failing = new LayerInput(TestLayers.OciGzip, "sha256:" + new string('c', 64), _ => throw new HttpRequestException("registry went away"));
+        var ex = await TestLayers.FailsAsync<HttpRequestException>([TestLayers.Gzip(Sample()), failing]);
+        Assert.Equal("registry went away", ex.Message);
+    }
+
+    [Fact]
+    public async Task An_io_error_in_the_middle_of_a_layer_removes_the_tree_and_keeps_the_error()
+    {
+        var tar = Sample().ToTar();
+        var layer = new LayerInput(TestLayers.OciTar, "sha256:" + new string('e', 64), _ =>
+            Task.FromResult<Stream>(new FailingStream(tar, failAfter: tar.Length / 2, new IOException("No space left on device"))));
+        var ex = await TestLayers.FailsAsync<IOException>([TestLayers.Plain(new TarBuilder().File("first", "1")), layer]);
+        Assert.Contains("No space left on device", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Cancellation_stops_the_flatten_and_removes_the_tree()
+    {
+        using var cts = new CancellationTokenSource();
+        var layer = new LayerInput(TestLayers.OciTar, "sha256:" + new string('d', 64), _ =>
+        {
+            cts.Cancel();
+            return Task.FromResult<Stream>(new MemoryStream(Sample().ToTar()));
+        });
+        using var temp = new TempDirectory("flatten");
+        var root = temp.Combine("root");
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            new ImageFlattener().FlattenAsync([layer], ImageConfig.Empty, root, null, cts.Token));
+        Assert.False(Path.Exists(root));
+    }
+
+    [Fact]
+    public async Task The_target_must_not_exist_and_its_parent_must()
+    {
+        using var temp = new TempDirectory("flatten");
+        var existing = Directory.CreateDirectory(temp.Combine("exists")).FullName;
+        File.WriteAllText(Path.Combine(existing, "keep"), "keep");
+        var flattener = new ImageFlattener();
+        var ct = TestContext.Current.CancellationToken;
+        var ex = await Assert.ThrowsAsync<IOException>(() => flattener.FlattenAsync([], ImageConfig.Empty, existing, null, ct));
+        Assert.Contains(existing, ex.Message, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(existing, "keep")), "an existing target must be left alone");
+        await Assert.ThrowsAsync<IOException>(() => flattener.FlattenAsync([], ImageConfig.Empty, temp.Combine("no", "parent"), null, ct));
+    }
+
+    [Fact]
+    public async Task Progress_is_reported_per_layer()
+    {
+        var reports = new List<FlattenProgress>();
+        var progress = new SynchronousProgress(reports);
+        using var tree = await TestLayers.FlattenAsync([TestLayers.Gzip(Sample()), TestLayers.Plain(new TarBuilder().File("x", "x"))], options: new FlattenOptions { Progress = progress });
+        Assert.Equal(2, reports.Count(r => r.LayerDone));
+        Assert.All(reports, r => Assert.Equal(2, r.LayerCount));
+        Assert.True(reports.First(r => r.LayerDone && r.LayerIndex == 0).UncompressedBytes >= 300_000);
+    }
+
+    private static byte[] Compress(byte[] tar, string compression) => compression switch
+    {
+        "gzip" => TarBuilder.Gzip(tar),
+        "zstd" => TarBuilder.Zstd(tar),
+        _ => tar,
+    };
+
+    /// <summary>Returns the first bytes of <c>data</c>, then throws.</summary>
+    private sealed class FailingStream(byte[] data, int failAfter, Exception error) : MemoryStream(data, 0, failAfter)
+    {
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var n = base.Read(buffer, offset, count);
+            return n > 0 ? n : throw error;
+        }
+
+        public override int Read(Span<byte> buffer)
+        {
+            var array = new byte[buffer.Length];
+            var n = Read(array, 0, array.Length);
+            array.AsSpan(0, n).CopyTo(buffer);
+            return n;
+        }
+    }
+
+    private sealed class SynchronousProgress(List<FlattenProgress> reports) : IProgress<FlattenProgress>
+    {
+        public void Report(FlattenProgress value)
+        {
+            lock (reports)
+            {
+                reports.Add(value);
+            }
+        }
+    }
+}
