@@ -42,9 +42,7 @@ internal static partial class SyncServices
         var check = new PullRequestCheckSettings(
             [.. settings.Sync.EffectivePlatforms.Select(Platform.Parse)],
             settings.Publisher.PathStyle,
-            !string.IsNullOrEmpty(settings.Publisher.RepositoryName)
-                ? settings.Publisher.MountRoot.TrimEnd('/') + "/" + settings.Publisher.RepositoryName
-                : settings.Publisher.Root ?? settings.Publisher.MountRoot)
+            PublishedRoot(settings.Publisher))
         {
             MaxTagsPerGlob = settings.Sync.MaxTagsPerGlob,
         };

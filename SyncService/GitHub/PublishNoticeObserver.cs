@@ -61,7 +61,9 @@ internal sealed partial class PublishNoticeObserver : ISyncObserver, IDisposable
         var line = ListLines.Normalise(n.ListLine);
         if (line.Length > 0)
         {
-            _store.Enqueue(new NoticeRecord(0, line, n.CvmfsPath, true, _settings.Full(n.CvmfsPath), n.ManifestDigest, n.Size, null), _time.GetUtcNow());
+            // The sync gives the path users see (/cvmfs/<repo>/...); a relative one is placed under the configured root.
+            var path = n.CvmfsPath.StartsWith('/') ? n.CvmfsPath : _settings.Full(n.CvmfsPath);
+            _store.Enqueue(new NoticeRecord(0, line, path, true, path, n.ManifestDigest, n.Size, null), _time.GetUtcNow());
             await FlushAsync(ct);
         }
     }

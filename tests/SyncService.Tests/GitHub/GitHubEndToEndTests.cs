@@ -65,7 +65,7 @@ public sealed class GitHubEndToEndTests(RegistryFixture fixture) : IClassFixture
 
         // 3. The PR is told: one notice comment with the path, the digest and the size.
         var notice = Assert.Single(fake.Comments(pr.Number), c => c.Body.StartsWith(PublishNoticeObserver.Marker, StringComparison.Ordinal));
-        Assert.Contains($"`{expectedPath}`", notice.Body, StringComparison.Ordinal);
+        Assert.True(notice.Body.Contains($"`{expectedPath}`", StringComparison.Ordinal), notice.Body);
         Assert.Matches("`sha256:[0-9a-f]{64}`", notice.Body);
 
         // 4. Another pass (list unchanged: 304) and a full one: no second notice.

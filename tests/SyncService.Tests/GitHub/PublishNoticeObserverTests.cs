@@ -34,7 +34,7 @@ public sealed class PublishNoticeObserverTests : IAsyncLifetime
     {
         var pr = _fake.OpenPullRequest("images.txt", "ubuntu:24.04\nvo/tool:1.0   # for our analysis\n");
         _fake.MergePullRequest(pr.Number);
-        var notice = new PublishedImageNotice(2, "vo/tool:1.0", "docker.io/vo/tool:1.0", "vo/tool:1.0", Digest, 12_345_678);
+        var notice = new PublishedImageNotice(2, "vo/tool:1.0", "docker.io/vo/tool:1.0", $"{CvmfsRoot}/vo/tool:1.0", Digest, 12_345_678);
 
         using (var observer = NewObserver())
         {
