@@ -38,7 +38,16 @@ internal static partial class SyncServices
             client.RequestCompleted += sp.GetRequiredService<SyncMetrics>().OnRegistryRequest;
             return client;
         });
-        services.AddSingleton(sp => new CvmfsRepository(settings.Publisher, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp =>
+        {
+            // The directory backend's root is created on first use, so the embedded default needs nothing prepared.
+            if (settings.Publisher.Backend == PublisherBackends.Directory && settings.Publisher.Root is { } root)
+            {
+                Directory.CreateDirectory(root);
+            }
+
+            return new CvmfsRepository(settings.Publisher, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>());
+        });
         services.AddSingleton(sp => new ImageFlattener(sp.GetRequiredService<ILogger<ImageFlattener>>()));
         services.AddSingleton(sp => new SyncEngine(
             sp.GetRequiredService<RegistryClient>(),

@@ -20,6 +20,7 @@ internal sealed class ResumingStream : ReadOnlyStream
     private readonly ILogger _logger;
     private readonly TimeSpan _idleTimeout;
     private Stream _current;
+    private CancellationTokenSource? _idle;
     private long _currentOffset;
     private long _position;
     private int _resumesLeft;
@@ -106,6 +107,7 @@ internal sealed class ResumingStream : ReadOnlyStream
         if (disposing)
         {
             _current.Dispose();
+            _idle?.Dispose();
         }
 
         base.Dispose(disposing);
@@ -114,16 +116,26 @@ internal sealed class ResumingStream : ReadOnlyStream
     public override async ValueTask DisposeAsync()
     {
         await _current.DisposeAsync();
+        _idle?.Dispose();
         await base.DisposeAsync();
     }
 
+    // One CancellationTokenSource per stream, re-armed per read (TryReset): no timer allocated for every read.
     private async ValueTask<int> ReadWithIdleTimeoutAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        idle.CancelAfter(_idleTimeout);
+        if (_idle is null || !_idle.TryReset())
+        {
+            _idle?.Dispose();
+            _idle = new CancellationTokenSource();
+        }
+
+        _idle.CancelAfter(_idleTimeout);
+        using var caller = cancellationToken.CanBeCanceled
+            ? cancellationToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), _idle)
+            : default;
         try
         {
-            return await _current.ReadAsync(buffer, idle.Token);
+            return await _current.ReadAsync(buffer, _idle.Token);
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {

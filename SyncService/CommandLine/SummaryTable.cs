@@ -27,7 +27,6 @@ internal static class SummaryTable
             var table = new Table().Border(TableBorder.Simple);
             table.AddColumn("line");
             table.AddColumn("image");
-            table.AddColumn("path");
             table.AddColumn("result");
             table.AddColumn("detail");
             foreach (var r in notable)
@@ -38,12 +37,17 @@ internal static class SummaryTable
                     ImageOutcome.Removed => "yellow",
                     _ => "green",
                 };
+                var detail = r.Outcome switch
+                {
+                    ImageOutcome.Failed => r.Detail ?? string.Empty,
+                    ImageOutcome.Removed => r.TagPath ?? string.Empty,
+                    _ => $"{r.TagPath}{(r.BytesPulled > 0 ? $" ({SyncEngine.FormatBytes(r.BytesPulled)} pulled)" : string.Empty)}",
+                };
                 table.AddRow(
                     new Text(r.LineNumber == 0 ? "-" : r.LineNumber.ToString(CultureInfo.InvariantCulture)),
-                    new Text(r.Reference),
-                    new Text(r.TagPath ?? "-"),
+                    new Text(r.Platform is null or "linux/amd64" ? r.Reference : $"{r.Reference} ({r.Platform})"),
                     new Markup($"[{color}]{r.Outcome.ToString().ToLowerInvariant()}[/]"),
-                    new Text(r.Detail ?? (r.BytesPulled > 0 ? SyncEngine.FormatBytes(r.BytesPulled) + " pulled" : string.Empty)));
+                    new Text(detail));
             }
 
             console.Write(table);
