@@ -1,0 +1,4 @@
+namespace CvmfsImages.Sync.GitHub.Api;
+
+/// <summary>Body of the create and edit comment calls.</summary>
+internal sealed record CommentRequest(string Body);

@@ -1,0 +1,4 @@
+namespace CvmfsImages.Sync.GitHub.Api;
+
+/// <summary>GitHub's error document: <c>{"message": ..., "documentation_url": ...}</c>.</summary>
+internal sealed record GitHubErrorBody(string? Message);

@@ -1,0 +1,4 @@
+namespace CvmfsImages.Sync.GitHub.Api;
+
+/// <summary>The part of <c>GET /repos/{owner}/{repo}</c> the service reads.</summary>
+internal sealed record GitHubRepository(string DefaultBranch);

@@ -1,0 +1,129 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Quartz;
+
+namespace CvmfsImages.Sync.GitHub;
+
+/// <summary>
+/// The GitHub side of <c>serve</c>: the webhook listener (when configured), the pull-request checks (every
+/// <see cref="GitHubOptions.PullRequestPollInterval"/>, or at once for a webhook's PR) and the retry of publish notices
+/// that met a GitHub outage. A push webhook triggers the Quartz list-poll job at once. One failing round is logged
+/// and the next one tries again.
+/// </summary>
+internal sealed partial class GitHubWorker(
+    GitHubOptions options,
+    IServiceProvider services,
+    TimeProvider time,
+    ILogger<GitHubWorker> logger) : BackgroundService
+{
+    private readonly SemaphoreSlim _wake = new(0);
+    private readonly ConcurrentQueue<int> _pullRequests = new();
+
+    /// <summary>Raised after every PR-check round (for tests and metrics).</summary>
+    public event EventHandler? RoundCompleted;
+
+    /// <summary>Asks for a check of one PR now (a webhook does this).</summary>
+    public void CheckSoon(int number)
+    {
+        _pullRequests.Enqueue(number);
+        _wake.Release();
+    }
+
+    public override void Dispose()
+    {
+        _wake.Dispose();
+        base.Dispose();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // The listener belongs to the container, which stops it on shutdown.
+        StartListener();
+        var checker = options.CheckPullRequests ? services.GetService<PullRequestChecker>() : null;
+        var notices = options.PublishNotices ? services.GetService<PublishNoticeObserver>() : null;
+        var full = true;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (checker is not null)
+                {
+                    if (full)
+                    {
+                        await checker.CheckOpenPullRequestsAsync(stoppingToken);
+                    }
+
+                    while (_pullRequests.TryDequeue(out var number))
+                    {
+                        await checker.CheckPullRequestAsync(number, stoppingToken);
+                    }
+                }
+
+                if (notices is not null)
+                {
+                    await notices.FlushAsync(stoppingToken);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                LogRoundFailed(logger, ex.Message);
+            }
+
+            RoundCompleted?.Invoke(this, EventArgs.Empty);
+
+            // Wait for the interval, or a webhook (which checks its own PR only).
+            using (var waiting = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken))
+            {
+                var wake = _wake.WaitAsync(waiting.Token);
+                var delay = Task.Delay(options.PullRequestPollInterval, time, waiting.Token);
+                await Task.WhenAny(wake, delay);
+                await waiting.CancelAsync();
+                await Task.WhenAll(wake, delay).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                if (stoppingToken.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                full = !wake.IsCompletedSuccessfully;
+            }
+        }
+    }
+
+    private void StartListener()
+    {
+        if (string.IsNullOrEmpty(options.WebhookPrefix))
+        {
+            return;
+        }
+
+        var listener = services.GetRequiredService<GitHubWebhookListener>();
+        listener.PullRequestChanged += (_, e) =>
+        {
+            if (!e.Merged && e.Action != "closed")
+            {
+                CheckSoon(e.Number);
+            }
+        };
+        listener.ListChanged += (_, _) => _ = TriggerListPollAsync();
+        listener.Start();
+    }
+
+    private async Task TriggerListPollAsync()
+    {
+        try
+        {
+            if (services.GetService<ISchedulerFactory>() is { } factory)
+            {
+                var scheduler = await factory.GetScheduler();
+                await scheduler.TriggerJob(new JobKey(Hosting.ListPollJob.JobName));
+                LogListPollTriggered(logger);
+            }
+        }
+        catch (SchedulerException ex)
+        {
+            LogRoundFailed(logger, ex.Message);
+        }
+    }
+}

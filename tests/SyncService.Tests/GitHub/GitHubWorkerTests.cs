@@ -1,0 +1,73 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using CvmfsImages.Sync.CommandLine;
+using CvmfsImages.Sync.Configuration;
+using CvmfsImages.Sync.GitHub;
+using CvmfsImages.TestSupport;
+using Xunit;
+
+namespace CvmfsImages.Tests.SyncService.GitHub;
+
+/// <summary>The serve-mode wiring: a signed pull_request webhook makes the worker check that PR at once.</summary>
+public sealed class GitHubWorkerTests
+{
+    private const string Secret = "worker-test-secret";
+
+    [Fact]
+    public async Task A_pull_request_webhook_triggers_its_check_without_waiting_for_the_poll()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var fake = await GitHubFake.StartAsync();
+        fake.CommitFile("images.txt", "ubuntu:24.04\n");
+        using var dir = new TempDirectory("github-worker");
+        var port = LoopbackPort.Free();
+        var prefix = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}/hook/");
+        var settings = SyncSettings.Load(
+            new CommandLineOverrides
+            {
+                List = "github:osg/images",
+                Root = dir.Combine("root"),
+                Settings =
+                [
+                    "Sync:StateDirectory=" + dir.Combine("state"),
+                    "GitHub:ApiBaseUrl=" + fake.ApiBaseUrl,
+                    "GitHub:Token=" + fake.Token,
+                    "GitHub:WebhookPrefix=" + prefix,
+                    "GitHub:WebhookSecret=" + Secret,
+                    "GitHub:PullRequestPollInterval=01:00:00",
+                ],
+            },
+            includeSystemFile: false);
+        await using var context = CommandContext.Create(settings, verbose: false);
+        var worker = context.Get<GitHubWorker>();
+        using var rounds = new SemaphoreSlim(0);
+        worker.RoundCompleted += (_, _) => rounds.Release();
+        await worker.StartAsync(ct);
+        try
+        {
+            Assert.True(await rounds.WaitAsync(TimeSpan.FromSeconds(30), ct)); // the first (full) round: no PRs yet
+            var pr = fake.OpenPullRequest("images.txt", "ubuntu:24.04\nnot a reference\n");
+            var body = "{\"action\":\"opened\",\"number\":" + pr.Number.ToString(CultureInfo.InvariantCulture) +
+                       ",\"pull_request\":{\"merged\":false},\"repository\":{\"full_name\":\"osg/images\"}}";
+            using var http = new HttpClient();
+            using var request = new HttpRequestMessage(HttpMethod.Post, prefix) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+            request.Headers.Add("X-GitHub-Event", "pull_request");
+            request.Headers.Add("X-Hub-Signature-256", WebhookSignature.Compute(Secret, Encoding.UTF8.GetBytes(body)));
+            using var response = await http.SendAsync(request, ct);
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+
+            // Rounds complete on the webhook's wake-up; the poll interval (an hour) never elapses in this test.
+            for (var i = 0; i < 10 && fake.Statuses(pr.HeadSha).Count == 0; i++)
+            {
+                Assert.True(await rounds.WaitAsync(TimeSpan.FromSeconds(30), ct));
+            }
+
+            Assert.Equal("failure", Assert.Single(fake.Statuses(pr.HeadSha))["state"]!.GetValue<string>());
+        }
+        finally
+        {
+            await worker.StopAsync(CancellationToken.None);
+        }
+    }
+}
