@@ -135,18 +135,24 @@ internal sealed class DirectorySession : IRepositorySession
     internal static int Undo(RepositoryTree tree, string journalPath)
     {
         var entries = new List<JournalEntry>();
-        foreach (var line in File.ReadAllLines(journalPath))
+        var lines = File.ReadAllLines(journalPath);
+        for (var i = 0; i < lines.Length; i++)
         {
             try
             {
-                if (JsonSerializer.Deserialize(line, MetadataJson.Default.JournalEntry) is { } entry)
+                if (JsonSerializer.Deserialize(lines[i], JournalJson.Default.JournalEntry) is { } entry)
                 {
                     entries.Add(entry);
                 }
             }
-            catch (JsonException)
+            catch (JsonException) when (i == lines.Length - 1)
             {
                 // Only the last line can be torn (written when the process died): its change was never started.
+            }
+            catch (JsonException e)
+            {
+                // Anything else is not a journal this publisher wrote: undoing part of it could do harm; stop and say so.
+                throw new InvalidDataException($"'{journalPath}' line {i + 1} is not a journal entry: {e.Message}", e);
             }
         }
 
@@ -238,7 +244,7 @@ internal sealed class DirectorySession : IRepositorySession
             Access = FileAccess.Write,
             UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
         });
-        var line = JsonSerializer.SerializeToUtf8Bytes(entry, MetadataJson.Default.JournalEntry);
+        var line = JsonSerializer.SerializeToUtf8Bytes(entry, JournalJson.Default.JournalEntry);
         journal.Write(line);
         journal.Write("\n"u8);
         journal.Flush(flushToDisk: true);

@@ -9,7 +9,6 @@ namespace CvmfsImages.Publisher.Publishing;
     WriteIndented = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ImageMetadata))]
-[JsonSerializable(typeof(JournalEntry))]
 internal sealed partial class MetadataJson : JsonSerializerContext
 {
     public static byte[] Serialize(ImageMetadata metadata) => JsonSerializer.SerializeToUtf8Bytes(metadata, Default.ImageMetadata);
@@ -45,3 +44,11 @@ internal sealed partial class MetadataJson : JsonSerializerContext
         return metadata;
     }
 }
+
+/// <summary>Journal entries: one compact JSON object per line (the journal is read line by line).</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    WriteIndented = false,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(JournalEntry))]
+internal sealed partial class JournalJson : JsonSerializerContext;
