@@ -18,7 +18,7 @@ namespace CvmfsImages.Sync.GitHub;
 /// added it. This works for merge commits, squash and rebase merges alike (the PR's own diff is used, not the
 /// branch's history), and costs one listing per minute at most plus one files call per newly merged PR.
 /// </para>
-/// The answers given are stored in SQLite before nothing else: a restart (same database) does not comment again;
+/// The answers given are stored in SQLite before anything is sent: a restart (same database) does not comment again;
 /// the comment is created once (GitHub notifies the PR's participants) and edited as more of the PR's images land.
 /// A line once published is not reopened by later failures (an upstream tag that breaks later is the sync's
 /// business, not the PR's).
@@ -139,6 +139,17 @@ internal sealed partial class PublishNoticeObserver : ISyncObserver, IDisposable
                 {
                     // Someone deleted the comment: write a new one.
                 }
+            }
+
+            // A crash between creating the comment and storing its id left a comment with our marker: adopt it, never
+            // write a second one.
+            if (await _github.FindMarkedCommentAsync(pr, Marker, ct) is { } existing)
+            {
+                _store.SetCommentId(pr, existing.Id);
+                await _github.UpdateIssueCommentAsync(existing.Id, body, ct);
+                _store.ClearUnsent(pr);
+                LogNoticeUpdated(_logger, pr);
+                continue;
             }
 
             var comment = await _github.CreateIssueCommentAsync(pr, body, ct);

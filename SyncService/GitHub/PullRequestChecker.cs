@@ -298,10 +298,7 @@ internal sealed partial class PullRequestChecker
 
     private async Task UpsertCommentAsync(int number, string body, CancellationToken cancellationToken)
     {
-        var comments = await _github.ListIssueCommentsAsync(number, cancellationToken);
-        var mine = comments.FirstOrDefault(c =>
-            c.Body is not null && c.Body.StartsWith(Marker, StringComparison.Ordinal) &&
-            (_options.BotLogin is null || string.Equals(c.User?.Login, _options.BotLogin, StringComparison.OrdinalIgnoreCase)));
+        var mine = await _github.FindMarkedCommentAsync(number, Marker, cancellationToken);
         if (mine is null)
         {
             await _github.CreateIssueCommentAsync(number, body, cancellationToken);

@@ -60,6 +60,35 @@ public sealed class PublishNoticeObserverTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_notice_comment_written_just_before_a_crash_is_adopted_not_written_twice()
+    {
+        var pr = _fake.OpenPullRequest("images.txt", "ubuntu:24.04\nvo/tool:4\n");
+        _fake.MergePullRequest(pr.Number);
+        // A user quoting the marker (not ours), then our comment whose id the crashed process never stored.
+        var quote = _fake.AddComment(pr.Number, "vo-user", PublishNoticeObserver.Marker + " quoted");
+        var orphan = _fake.AddComment(pr.Number, _fake.BotLogin, PublishNoticeObserver.Marker + "\n(written before the crash)");
+
+        using (var observer = NewObserver())
+        {
+            await observer.OnImagePublishedAsync(new PublishedImageNotice(2, "vo/tool:4", "docker.io/vo/tool:4", $"{CvmfsRoot}/vo/tool:4", Digest, 1), TestContext.Current.CancellationToken);
+        }
+
+        Assert.Equal(2, _fake.Comments(pr.Number).Count);
+        Assert.Equal(1, orphan.Edits);
+        Assert.Contains($"`{CvmfsRoot}/vo/tool:4`", orphan.Body, StringComparison.Ordinal);
+        Assert.Equal(0, quote.Edits);
+        Assert.DoesNotContain(_fake.Requests, r => r.Method == "POST" && r.Path.EndsWith("/comments", StringComparison.Ordinal));
+
+        // A later failure of the same line (after a restart) does not reopen it.
+        using (var observer = NewObserver())
+        {
+            await observer.OnImageFailedAsync(new FailedImageNotice(2, "vo/tool:4", "docker.io/vo/tool:4", "later failure"), TestContext.Current.CancellationToken);
+        }
+
+        Assert.Equal(1, orphan.Edits);
+    }
+
+    [Fact]
     public async Task A_failure_is_explained_and_the_same_comment_turns_green_when_the_image_is_published()
     {
         var pr = _fake.OpenPullRequest("images.txt", "ubuntu:24.04\nvo/tool:2\n");

@@ -19,16 +19,18 @@ public sealed partial class PullRequestCheckerTests(RegistryFixture fixture) : I
     private RegistryClient _registry = null!;
     private GitHubClient _client = null!;
     private PullRequestChecker _checker = null!;
+    private GitHubOptions _options = null!;
+    private static readonly PullRequestCheckSettings Settings = new([Platform.LinuxAmd64], PathStyle.Osg, CvmfsRoot);
 
     private string Host => fixture.Registry.Host;
 
     public async ValueTask InitializeAsync()
     {
         _fake = await GitHubFake.StartAsync();
-        var options = GitHubTestOptions.For(_fake);
-        _client = new GitHubClient(options);
+        _options = GitHubTestOptions.For(_fake);
+        _client = new GitHubClient(_options);
         _registry = new RegistryClient(new RegistryClientOptions { MaxRetries = 0, RequestTimeout = TimeSpan.FromSeconds(20) });
-        _checker = new PullRequestChecker(_client, _registry, options, new PullRequestCheckSettings([Platform.LinuxAmd64], PathStyle.Osg, CvmfsRoot));
+        _checker = new PullRequestChecker(_client, _registry, _options, Settings);
     }
 
     public async ValueTask DisposeAsync()
@@ -145,6 +147,53 @@ public sealed partial class PullRequestCheckerTests(RegistryFixture fixture) : I
         Assert.Equal(0, quote.Edits);
         Assert.Equal("success", Assert.Single(_fake.Statuses(pr.HeadSha))["state"]!.GetValue<string>());
         Assert.Single(_fake.Requests, r => r.Method == "POST" && r.Path.EndsWith("/comments", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_restarted_checker_finds_its_comment_again_and_never_writes_a_second_one()
+    {
+        await PushImagesAsync();
+        _fake.CommitFile("images.txt", "ubuntu:24.04\n");
+        var pr = _fake.OpenPullRequest("images.txt", $"ubuntu:24.04\n{Host}/vo/missing:1\n");
+        await _checker.CheckOpenPullRequestsAsync(TestContext.Current.CancellationToken);
+
+        // New processes: nothing in memory; the comment is found by its marker and the bot's login.
+        await new PullRequestChecker(_client, _registry, _options, Settings).CheckOpenPullRequestsAsync(TestContext.Current.CancellationToken);
+        var unchanged = Assert.Single(_fake.Comments(pr.Number));
+        Assert.Equal(0, unchanged.Edits); // same head, same verdicts: the same text is not written again
+        _fake.UpdatePullRequest(pr.Number, $"ubuntu:24.04\n{Host}/vo/good:1\n");
+        await new PullRequestChecker(_client, _registry, _options, Settings).CheckOpenPullRequestsAsync(TestContext.Current.CancellationToken);
+
+        var comment = Assert.Single(_fake.Comments(pr.Number));
+        Assert.Equal(1, comment.Edits);
+        Assert.Contains("vo/good:1", comment.Body, StringComparison.Ordinal);
+        Assert.Single(_fake.Requests, r => r.Method == "POST" && r.Path.EndsWith("/comments", StringComparison.Ordinal));
+        Assert.Equal("success", _fake.Statuses(pr.HeadSha)[^1]["state"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task An_oversized_PR_file_fails_naming_the_limit_and_lines_past_the_line_limit_are_problems()
+    {
+        var options = GitHubTestOptions.For(_fake);
+        options.MaxListBytes = 4096;
+        options.MaxListLines = 5;
+        using var bounded = new GitHubClient(options);
+        var checker = new PullRequestChecker(bounded, _registry, options, Settings);
+        _fake.CommitFile("images.txt", "ubuntu:24.04\n");
+        var big = _fake.OpenPullRequest("images.txt", "ubuntu:24.04\n" + new string('#', 5000) + "\n");
+        var longer = _fake.OpenPullRequest("images.txt", "ubuntu:24.04\n# 2\n# 3\n# 4\n# 5\nvo/six:1\n");
+
+        var results = await checker.CheckOpenPullRequestsAsync(TestContext.Current.CancellationToken);
+
+        var tooBig = results.Single(r => r.Number == big.Number);
+        Assert.Equal("failure", tooBig.State);
+        Assert.Contains("larger than 4096 bytes (GitHub:MaxListBytes)", tooBig.Description, StringComparison.Ordinal);
+        Assert.Equal("failure", Assert.Single(_fake.Statuses(big.HeadSha))["state"]!.GetValue<string>());
+        var tooLong = results.Single(r => r.Number == longer.Number);
+        Assert.Equal("failure", tooLong.State);
+        var line = Assert.Single(tooLong.Lines);
+        Assert.Equal((6, LineVerdictKind.Problem), (line.LineNumber, line.Kind));
+        Assert.Contains("more than 5 lines", line.Message, StringComparison.Ordinal);
     }
 
     [Fact]
