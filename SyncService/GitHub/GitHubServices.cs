@@ -45,6 +45,7 @@ internal static partial class SyncServices
             PublishedRoot(settings.Publisher))
         {
             MaxTagsPerGlob = settings.Sync.MaxTagsPerGlob,
+            Registries = new CheckedRegistries(options.AllowedRegistries, settings.Registry.Hosts.Keys),
         };
 
         services.AddSingleton(options);

@@ -246,6 +246,12 @@ internal sealed partial class PullRequestChecker
             return new LineVerdict(entry.LineNumber, entry.Text, LineVerdictKind.Problem, "the repository layout has no path for this reference", null);
         }
 
+        if (_settings.Registries.Refusal(entry.Repository.Registry) is { } refusal)
+        {
+            // Unreviewed text must not make the service probe its own host or network.
+            return new LineVerdict(entry.LineNumber, entry.Text, LineVerdictKind.Problem, refusal, path);
+        }
+
         try
         {
             var reference = entry.Reference;

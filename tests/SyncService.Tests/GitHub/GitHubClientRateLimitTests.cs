@@ -238,6 +238,8 @@ public sealed class GitHubClientRateLimitTests
     [InlineData("MaxListBytes", "0")]
     [InlineData("WebhookPrefix", "http://0.0.0.0:8089/github/")]
     [InlineData("WebhookPrefix", "http://127.0.0.1:8089/github")]
+    [InlineData("AllowedRegistries", "https://ghcr.io")]
+    [InlineData("AllowedRegistries", "ghcr.io/org")]
     public void Bad_options_are_refused_naming_the_key(string key, string value)
     {
         var options = new GitHubOptions { Owner = "osg", Repository = "images" };
@@ -250,6 +252,7 @@ public sealed class GitHubClientRateLimitTests
             case "ApiBaseUrl": options.ApiBaseUrl = new Uri(value); break;
             case "MaxListBytes": options.MaxListBytes = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
             case "WebhookPrefix": options.WebhookPrefix = value; options.WebhookSecret = "s"; break;
+            case "AllowedRegistries": options.AllowedRegistries = ["docker.io", value]; break;
         }
 
         var ex = Assert.Throws<GitHubOptionsException>(options.Validate);

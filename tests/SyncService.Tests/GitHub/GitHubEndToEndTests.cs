@@ -43,6 +43,7 @@ public sealed class GitHubEndToEndTests(RegistryFixture fixture) : IClassFixture
                     "GitHub:ApiBaseUrl=" + fake.ApiBaseUrl,
                     "GitHub:Token=" + fake.Token,
                     "GitHub:BotLogin=" + fake.BotLogin,
+                    "GitHub:AllowedRegistries:0=" + registry.Host, // the test registry is on loopback
                 ],
             },
             includeSystemFile: false);

@@ -50,6 +50,7 @@ public sealed class GitHubServeTests(RegistryFixture fixture) : IClassFixture<Re
             "--set", "GitHub:WebhookPrefix=" + prefix,
             "--set", "GitHub:WebhookSecret=" + Secret,
             "--set", "GitHub:PullRequestPollInterval=01:00:00",
+            "--set", "GitHub:AllowedRegistries:0=" + registry.Host,
         ];
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         using var output = new StringWriter();

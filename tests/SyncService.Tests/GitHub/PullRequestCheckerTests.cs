@@ -20,9 +20,14 @@ public sealed partial class PullRequestCheckerTests(RegistryFixture fixture) : I
     private GitHubClient _client = null!;
     private PullRequestChecker _checker = null!;
     private GitHubOptions _options = null!;
-    private static readonly PullRequestCheckSettings Settings = new([Platform.LinuxAmd64], PathStyle.Osg, CvmfsRoot);
 
     private string Host => fixture.Registry.Host;
+
+    /// <summary>The test registry listens on loopback, which PR checks refuse unless staff allowed it.</summary>
+    private PullRequestCheckSettings Settings => SettingsAllowing(Host);
+
+    private static PullRequestCheckSettings SettingsAllowing(params string[] registries) =>
+        new([Platform.LinuxAmd64], PathStyle.Osg, CvmfsRoot) { Registries = new CheckedRegistries(registries, []) };
 
     public async ValueTask InitializeAsync()
     {
@@ -202,9 +207,10 @@ public sealed partial class PullRequestCheckerTests(RegistryFixture fixture) : I
         _fake.CommitFile("images.txt", "ubuntu:24.04\n");
         var down = "127.0.0.1:" + LoopbackPort.Free();
         var pr = _fake.OpenPullRequest("images.txt", $"ubuntu:24.04\n{down}/vo/tool:1\n");
+        var checker = new PullRequestChecker(_client, _registry, _options, SettingsAllowing(down));
 
-        var first = Assert.Single(await _checker.CheckOpenPullRequestsAsync(TestContext.Current.CancellationToken));
-        var second = Assert.Single(await _checker.CheckOpenPullRequestsAsync(TestContext.Current.CancellationToken));
+        var first = Assert.Single(await checker.CheckOpenPullRequestsAsync(TestContext.Current.CancellationToken));
+        var second = Assert.Single(await checker.CheckOpenPullRequestsAsync(TestContext.Current.CancellationToken));
 
         Assert.Equal("pending", first.State);
         Assert.Equal(LineVerdictKind.Retry, Assert.Single(first.Lines).Kind);
@@ -216,6 +222,65 @@ public sealed partial class PullRequestCheckerTests(RegistryFixture fixture) : I
         var comment = Assert.Single(_fake.Comments(pr.Number));
         Assert.Contains("⏳", comment.Body, StringComparison.Ordinal);
         Assert.DoesNotContain("❌", comment.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PR_lines_naming_internal_hosts_are_refused_without_contacting_them()
+    {
+        using var trap = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        trap.Start();
+        var port = ((System.Net.IPEndPoint)trap.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        _fake.CommitFile("images.txt", "ubuntu:24.04\n");
+        var pr = _fake.OpenPullRequest("images.txt", $"ubuntu:24.04\n127.0.0.1:{port}/vo/probe:1\nlocalhost:{port}/vo/probe:2\n10.1.2.3/vo/probe:3\nintranet:5000/vo/probe:4\n[::1]:{port}/vo/probe:5\n");
+        var checker = new PullRequestChecker(_client, _registry, _options, SettingsAllowing());
+
+        var result = Assert.Single(await checker.CheckOpenPullRequestsAsync(TestContext.Current.CancellationToken));
+
+        Assert.Equal("failure", result.State);
+        Assert.Equal(5, result.Lines.Count);
+        Assert.All(result.Lines, l => Assert.Equal(LineVerdictKind.Problem, l.Kind));
+        Assert.All(result.Lines, l => Assert.Contains("does not contact it", l.Message, StringComparison.Ordinal));
+        Assert.False(trap.Pending(), "the check connected to a loopback port named in the PR");
+        Assert.Contains("does not contact it", Assert.Single(_fake.Comments(pr.Number)).Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task With_an_allow_list_other_registries_are_refused_naming_the_setting()
+    {
+        await PushImagesAsync();
+        _fake.CommitFile("images.txt", "ubuntu:24.04\n");
+        _fake.OpenPullRequest("images.txt", $"ubuntu:24.04\n{Host}/vo/good:1\nghcr.io/vo/tool:1\n");
+
+        var result = Assert.Single(await _checker.CheckOpenPullRequestsAsync(TestContext.Current.CancellationToken));
+
+        Assert.Equal(LineVerdictKind.Ok, result.Lines[0].Kind);
+        Assert.Equal(LineVerdictKind.Problem, result.Lines[1].Kind);
+        Assert.Contains("(GitHub:AllowedRegistries); ghcr.io is not one of them", result.Lines[1].Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1:5000", false)]
+    [InlineData("10.0.0.1", false)]
+    [InlineData("172.20.1.1:443", false)]
+    [InlineData("192.168.1.1", false)]
+    [InlineData("169.254.169.254", false)]
+    [InlineData("0.0.0.0:80", false)]
+    [InlineData("[::1]:5000", false)]
+    [InlineData("[fd00::1]", false)]
+    [InlineData("[fe80::1]:5000", false)]
+    [InlineData("[::ffff:127.0.0.1]", false)]
+    [InlineData("localhost:5000", false)]
+    [InlineData("registry.localhost", false)]
+    [InlineData("intranet:5000", false)]
+    [InlineData("docker.io", true)]
+    [InlineData("ghcr.io", true)]
+    [InlineData("hub.opensciencegrid.org", true)]
+    [InlineData("8.8.8.8:5000", true)]
+    [InlineData("172.32.0.1", true)]
+    public void Without_an_allow_list_internal_registry_hosts_are_refused(string registry, bool allowed)
+    {
+        Assert.Equal(allowed, CheckedRegistries.Public.Refusal(registry) is null);
+        Assert.Null(new CheckedRegistries([], [registry]).Refusal(registry)); // configured under Registry:Hosts: staff's choice
     }
 
     [Fact]
