@@ -115,6 +115,33 @@ public sealed partial class PullRequestCheckerTests(RegistryFixture fixture) : I
     }
 
     [Fact]
+    public async Task Every_configured_platform_must_resolve_and_each_gets_its_size()
+    {
+        await PushImagesAsync();
+        using (var pusher = new RegistryClient(new RegistryClientOptions()))
+        {
+            await TestImage.Create().WithPlatforms(Platform.LinuxAmd64, Platform.Parse("linux/arm64"))
+                .WithLayer(TestFile.Text("etc/hello", "both\n")).PushAsync(pusher, $"{Host}/vo/multi:1", TestContext.Current.CancellationToken);
+        }
+
+        _fake.CommitFile("images.txt", "ubuntu:24.04\n");
+        _fake.OpenPullRequest("images.txt", $"ubuntu:24.04\n{Host}/vo/multi:1\n{Host}/vo/good:1\n");
+        var settings = new PullRequestCheckSettings([Platform.LinuxAmd64, Platform.Parse("linux/arm64")], PathStyle.Osg, CvmfsRoot)
+        {
+            Registries = new CheckedRegistries([Host], []),
+        };
+        var checker = new PullRequestChecker(_client, _registry, _options, settings);
+
+        var result = Assert.Single(await checker.CheckOpenPullRequestsAsync(TestContext.Current.CancellationToken));
+
+        Assert.Equal("failure", result.State);
+        Assert.Equal(LineVerdictKind.Ok, result.Lines[0].Kind);
+        Assert.Matches(@"resolves: linux/amd64 \d.*, linux/arm64 \d", result.Lines[0].Message);
+        Assert.Equal(LineVerdictKind.Problem, result.Lines[1].Kind); // vo/good:1 is amd64 only
+        Assert.Contains("linux/arm64", result.Lines[1].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Without_a_patch_the_changed_lines_come_from_comparing_base_and_head()
     {
         await PushImagesAsync();
