@@ -51,6 +51,33 @@ public sealed class GitHubCommandLineTests
         Assert.False(Directory.Exists(h.Root) && Directory.EnumerateFileSystemEntries(h.Root).Any(e => !Path.GetFileName(e).StartsWith('.')));
     }
 
+    [Fact]
+    public async Task Serve_with_a_webhook_port_already_taken_is_a_usage_error_naming_the_key()
+    {
+        await using var fake = await GitHubFake.StartAsync();
+        fake.CommitFile("images.txt", "# empty\n");
+        using var taken = new System.Net.HttpListener();
+        var port = LoopbackPort.Free();
+        var prefix = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}/hook/");
+        taken.Prefixes.Add(prefix);
+        taken.Start();
+        using var h = new SyncHarness();
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        string[] args =
+        [
+            "serve", "--list", "github:osg/images", "--root", h.Root, "--set", "Sync:StateDirectory=" + h.State,
+            "--set", "Sync:Metrics:Enabled=false", "--set", "GitHub:ApiBaseUrl=" + fake.ApiBaseUrl, "--set", "GitHub:Token=" + fake.Token,
+            "--set", "GitHub:WebhookPrefix=" + prefix, "--set", "GitHub:WebhookSecret=s3cret-for-the-test",
+        ];
+
+        var exit = await Cli.RunAsync(args, output, error, TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(90), TestContext.Current.CancellationToken);
+
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.Contains("GitHub:WebhookPrefix", error.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret-for-the-test", error.ToString() + output, StringComparison.Ordinal);
+    }
+
     private static async Task<(int Exit, string Output, string Error)> RunAsync(SyncHarness h, string list, params string[] settings)
     {
         using var output = new StringWriter();
