@@ -41,6 +41,24 @@ public sealed class GitHubListSourceTests
         Assert.StartsWith("W/\"", first.Version, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("/")]
+    public async Task A_GitHub_Enterprise_base_url_keeps_its_api_v3_path_with_or_without_a_trailing_slash(string suffix)
+    {
+        await using var fake = await GitHubFake.StartAsync();
+        fake.CommitFile("images.txt", List);
+        var options = GitHubTestOptions.For(fake);
+        options.ApiBaseUrl = new Uri(fake.ApiBaseUrl.AbsoluteUri.TrimEnd('/') + suffix);
+        options.Branch = "main";
+        using var client = new GitHubClient(options);
+        using var source = new GitHubListSource(client, options);
+
+        Assert.NotNull(await source.ReadAsync(TestContext.Current.CancellationToken));
+
+        Assert.Equal("/api/v3/repos/osg/images/contents/images.txt?ref=main", Assert.Single(fake.Requests).PathAndQuery);
+    }
+
     [Fact]
     public async Task A_changed_list_returns_a_new_snapshot_with_a_new_version()
     {
