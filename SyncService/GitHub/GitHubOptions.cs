@@ -106,6 +106,12 @@ public sealed class GitHubOptions
     /// <summary>Only pull requests merged within this window get a publish notice.</summary>
     public TimeSpan NoticeMaxAge { get; set; } = TimeSpan.FromDays(14);
 
+    /// <summary>
+    /// Longest time the sync waits for GitHub while it tells a PR about an image (a spent rate limit can mean an hour);
+    /// past it the notice waits in <see cref="NoticeDatabase"/> and the next flush (serve: every PR round) sends it.
+    /// </summary>
+    public TimeSpan NoticeTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Most recently updated closed pull requests scanned to map a published line to its PR.</summary>
     public int MaxMergedPullRequestsScanned { get; set; } = 100;
 
@@ -172,6 +178,7 @@ public sealed class GitHubOptions
         PositiveTime(nameof(MaxRateLimitWait), MaxRateLimitWait);
         PositiveTime(nameof(PullRequestPollInterval), PullRequestPollInterval);
         PositiveTime(nameof(NoticeMaxAge), NoticeMaxAge);
+        PositiveTime(nameof(NoticeTimeout), NoticeTimeout);
 
         foreach (var registry in AllowedRegistries)
         {

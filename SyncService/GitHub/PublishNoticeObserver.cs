@@ -64,7 +64,7 @@ internal sealed partial class PublishNoticeObserver : ISyncObserver, IDisposable
             // The sync gives the path users see (/cvmfs/<repo>/...); a relative one is placed under the configured root.
             var path = n.CvmfsPath.StartsWith('/') ? n.CvmfsPath : _settings.Full(n.CvmfsPath);
             _store.Enqueue(new NoticeRecord(0, line, path, true, path, n.ManifestDigest, n.Size, null), _time.GetUtcNow());
-            await FlushAsync(ct);
+            await FlushWithinAsync(ct);
         }
     }
 
@@ -75,7 +75,29 @@ internal sealed partial class PublishNoticeObserver : ISyncObserver, IDisposable
         if (line.Length > 0)
         {
             _store.Enqueue(new NoticeRecord(0, line, "failed:" + n.Reference, false, null, null, 0, n.Reason), _time.GetUtcNow());
-            await FlushAsync(ct);
+            await FlushWithinAsync(ct);
+        }
+    }
+
+    /// <summary>
+    /// A flush bounded by <see cref="GitHubOptions.NoticeTimeout"/>: the sync calls this between publishes and must not
+    /// wait out GitHub's rate limit. Past the bound the notices stay stored and a <see cref="GitHubException"/> says so.
+    /// </summary>
+    private async Task FlushWithinAsync(CancellationToken ct)
+    {
+        using var timeout = new CancellationTokenSource(_options.NoticeTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token);
+        try
+        {
+            await FlushAsync(linked.Token);
+        }
+        catch (OperationCanceledException ex) when (timeout.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            throw new GitHubException(
+                $"GitHub did not take the publish notice within {_options.NoticeTimeout} ({GitHubOptions.SectionName}:{nameof(GitHubOptions.NoticeTimeout)}); it is stored and sent by the next flush",
+                null,
+                null,
+                ex);
         }
     }
 

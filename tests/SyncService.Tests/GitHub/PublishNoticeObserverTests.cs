@@ -142,6 +142,31 @@ public sealed class PublishNoticeObserverTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_spent_rate_limit_does_not_hold_the_sync_the_notice_is_sent_after_the_reset()
+    {
+        var start = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()); // GitHub's reset is in whole seconds
+        var time = new ManualTimeProvider(start);
+        _fake.Now = time.GetUtcNow;
+        var pr = _fake.OpenPullRequest("images.txt", "ubuntu:24.04\nvo/tool:5\n");
+        _fake.MergePullRequest(pr.Number);
+        _fake.RateLimitRemaining = 0;
+        _fake.RateLimitReset = start.AddMinutes(10); // within MaxRateLimitWait: the client would wait for it
+        using var observer = new PublishNoticeObserver(new GitHubClient(_options, time: time), _options, Settings, time: time);
+
+        var call = observer.OnImagePublishedAsync(new PublishedImageNotice(2, "vo/tool:5", "docker.io/vo/tool:5", "vo/tool:5", Digest, 1), TestContext.Current.CancellationToken);
+        Assert.Equal(_options.NoticeTimeout, await time.NextTimerAsync().WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
+        Assert.Equal(TimeSpan.FromMinutes(10), await time.NextTimerAsync().WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
+        time.Advance(_options.NoticeTimeout);
+        var ex = await Assert.ThrowsAsync<GitHubException>(() => call.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
+
+        Assert.Contains("GitHub:NoticeTimeout", ex.Message, StringComparison.Ordinal);
+        Assert.Empty(_fake.Comments(pr.Number));
+        time.Advance(TimeSpan.FromMinutes(10));
+        await observer.FlushAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        Assert.Contains("`vo/tool:5`", Assert.Single(_fake.Comments(pr.Number)).Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task PRs_merged_before_the_notice_window_are_not_answered()
     {
         var time = new ManualTimeProvider(DateTimeOffset.UtcNow.AddDays(30));
