@@ -188,6 +188,19 @@ internal sealed partial class GitHubClient : IDisposable
     public Task<IReadOnlyList<GitHubIssueComment>> ListIssueCommentsAsync(int number, CancellationToken cancellationToken) =>
         GetPagesAsync(RepoPath(Invariant($"/issues/{number}/comments?per_page=100")), GitHubJsonContext.Default.ListGitHubIssueComment, int.MaxValue, cancellationToken);
 
+    /// <summary>
+    /// The first comment on issue or PR <paramref name="number"/> that starts with <paramref name="marker"/> and, when
+    /// <see cref="GitHubOptions.BotLogin"/> is set, was written by that account (a user quoting the marker is not us).
+    /// </summary>
+    public async Task<GitHubIssueComment?> FindMarkedCommentAsync(int number, string marker, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(marker);
+        var comments = await ListIssueCommentsAsync(number, cancellationToken);
+        return comments.FirstOrDefault(c =>
+            c.Body is not null && c.Body.StartsWith(marker, StringComparison.Ordinal) &&
+            (_options.BotLogin is null || string.Equals(c.User?.Login, _options.BotLogin, StringComparison.OrdinalIgnoreCase)));
+    }
+
     /// <summary><c>POST /repos/{owner}/{repo}/issues/{number}/comments</c>.</summary>
     public async Task<GitHubIssueComment> CreateIssueCommentAsync(int number, string body, CancellationToken cancellationToken)
     {

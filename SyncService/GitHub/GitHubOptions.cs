@@ -72,6 +72,13 @@ public sealed class GitHubOptions
     /// <summary>Check open pull requests that change the list.</summary>
     public bool CheckPullRequests { get; set; } = true;
 
+    /// <summary>
+    /// Registries (<c>host[:port]</c>) the pull-request check may contact for unreviewed PR lines. Empty: any public
+    /// registry, never <c>localhost</c>, single-label names or loopback/private/link-local IP literals. Set: only these
+    /// (and the <c>Registry:Hosts</c> keys). A line naming another registry fails the check, saying why.
+    /// </summary>
+    public List<string> AllowedRegistries { get; set; } = [];
+
     /// <summary>How often open pull requests are polled (webhooks make it sooner).</summary>
     public TimeSpan PullRequestPollInterval { get; set; } = TimeSpan.FromMinutes(5);
 
@@ -98,6 +105,12 @@ public sealed class GitHubOptions
 
     /// <summary>Only pull requests merged within this window get a publish notice.</summary>
     public TimeSpan NoticeMaxAge { get; set; } = TimeSpan.FromDays(14);
+
+    /// <summary>
+    /// Longest time the sync waits for GitHub while it tells a PR about an image (a spent rate limit can mean an hour);
+    /// past it the notice waits in <see cref="NoticeDatabase"/> and the next flush (serve: every PR round) sends it.
+    /// </summary>
+    public TimeSpan NoticeTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Most recently updated closed pull requests scanned to map a published line to its PR.</summary>
     public int MaxMergedPullRequestsScanned { get; set; } = 100;
@@ -165,6 +178,15 @@ public sealed class GitHubOptions
         PositiveTime(nameof(MaxRateLimitWait), MaxRateLimitWait);
         PositiveTime(nameof(PullRequestPollInterval), PullRequestPollInterval);
         PositiveTime(nameof(NoticeMaxAge), NoticeMaxAge);
+        PositiveTime(nameof(NoticeTimeout), NoticeTimeout);
+
+        foreach (var registry in AllowedRegistries)
+        {
+            if (string.IsNullOrWhiteSpace(registry) || registry.Contains('/', StringComparison.Ordinal) || registry.Any(char.IsWhiteSpace) || registry.Contains("://", StringComparison.Ordinal))
+            {
+                Fail(nameof(AllowedRegistries), $"'{registry}' is not a registry host (host[:port], e.g. 'docker.io' or 'ghcr.io')");
+            }
+        }
 
         if (string.IsNullOrWhiteSpace(StatusContext) || StatusContext.Length > 100)
         {

@@ -7,6 +7,7 @@ public sealed class GitHubOptionsException : Exception
         : base($"configuration {key} {problem}")
     {
         Key = key;
+        Problem = problem;
     }
 
     public GitHubOptionsException()
@@ -18,8 +19,12 @@ public sealed class GitHubOptionsException : Exception
         : base(message, innerException)
     {
         Key = GitHubOptions.SectionName;
+        Problem = message;
     }
 
     /// <summary>The bad key, e.g. <c>GitHub:Owner</c>.</summary>
     public string Key { get; }
+
+    /// <summary>What is wrong with it, e.g. <c>is required</c>.</summary>
+    public string Problem { get; }
 }

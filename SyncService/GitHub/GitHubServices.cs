@@ -23,21 +23,16 @@ internal static partial class SyncServices
             return;
         }
 
-        var options = new GitHubOptions();
+        GitHubOptions options;
         try
         {
-            settings.Configuration.GetSection(GitHubOptions.SectionName).Bind(options, o => o.ErrorOnUnknownConfiguration = true);
+            options = BindGitHubOptions(settings);
         }
-        catch (InvalidOperationException ex)
+        catch (GitHubOptionsException ex)
         {
-            throw new GitHubOptionsException($"configuration section {GitHubOptions.SectionName} is invalid: {ex.Message}", ex);
+            // The command line and serve report OptionsException as a usage error naming the key.
+            throw new OptionsException(ex.Key, ex.Problem, ex);
         }
-
-        GitHubListLocation.Apply(settings.Sync.List, options);
-        options.NoticeDatabase = Path.GetFullPath(string.IsNullOrWhiteSpace(options.NoticeDatabase) || options.NoticeDatabase == new GitHubOptions().NoticeDatabase
-            ? Path.Combine(settings.Sync.StateDirectory, "github-notices.db")
-            : options.NoticeDatabase);
-        options.Validate();
 
         var check = new PullRequestCheckSettings(
             [.. settings.Sync.EffectivePlatforms.Select(Platform.Parse)],
@@ -45,6 +40,7 @@ internal static partial class SyncServices
             PublishedRoot(settings.Publisher))
         {
             MaxTagsPerGlob = settings.Sync.MaxTagsPerGlob,
+            Registries = new CheckedRegistries(options.AllowedRegistries, settings.Registry.Hosts.Keys),
         };
 
         services.AddSingleton(options);
@@ -67,5 +63,25 @@ internal static partial class SyncServices
 
         services.AddSingleton<GitHubWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<GitHubWorker>());
+    }
+
+    private static GitHubOptions BindGitHubOptions(SyncSettings settings)
+    {
+        var options = new GitHubOptions();
+        try
+        {
+            settings.Configuration.GetSection(GitHubOptions.SectionName).Bind(options, o => o.ErrorOnUnknownConfiguration = true);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new GitHubOptionsException($"is invalid: {ex.Message}", ex);
+        }
+
+        GitHubListLocation.Apply(settings.Sync.List, options);
+        options.NoticeDatabase = Path.GetFullPath(string.IsNullOrWhiteSpace(options.NoticeDatabase) || options.NoticeDatabase == new GitHubOptions().NoticeDatabase
+            ? Path.Combine(settings.Sync.StateDirectory, "github-notices.db")
+            : options.NoticeDatabase);
+        options.Validate();
+        return options;
     }
 }

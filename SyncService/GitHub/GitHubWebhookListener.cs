@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using CvmfsImages.Sync.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -47,7 +48,7 @@ internal sealed partial class GitHubWebhookListener : IAsyncDisposable
     /// <summary>A pull request was opened, updated or closed: check it now.</summary>
     public event EventHandler<PullRequestEventArgs>? PullRequestChanged;
 
-    /// <summary>Starts listening; throws <see cref="GitHubOptionsException"/> when the prefix cannot be bound.</summary>
+    /// <summary>Starts listening; throws <see cref="OptionsException"/> naming the key when the prefix cannot be bound.</summary>
     public void Start()
     {
         try
@@ -56,7 +57,7 @@ internal sealed partial class GitHubWebhookListener : IAsyncDisposable
         }
         catch (HttpListenerException ex)
         {
-            throw new GitHubOptionsException($"configuration {GitHubOptions.SectionName}:{nameof(GitHubOptions.WebhookPrefix)} '{_options.WebhookPrefix}' cannot be listened on: {ex.Message}", ex);
+            throw new OptionsException($"{GitHubOptions.SectionName}:{nameof(GitHubOptions.WebhookPrefix)}", $"'{_options.WebhookPrefix}' cannot be listened on: {ex.Message}", ex);
         }
 
         LogListening(_logger, _options.WebhookPrefix!);

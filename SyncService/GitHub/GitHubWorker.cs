@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using CvmfsImages.Sync.Configuration;
 using Quartz;
 
 namespace CvmfsImages.Sync.GitHub;
@@ -37,10 +38,19 @@ internal sealed partial class GitHubWorker(
         base.Dispose();
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>
+    /// Starts the webhook listener before the loop, so that a prefix that cannot be listened on fails the start
+    /// (an <see cref="OptionsException"/> naming <c>GitHub:WebhookPrefix</c>) instead of a background task.
+    /// </summary>
+    public override Task StartAsync(CancellationToken cancellationToken)
     {
         // The listener belongs to the container, which stops it on shutdown.
         StartListener();
+        return base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
         var checker = options.CheckPullRequests ? services.GetService<PullRequestChecker>() : null;
         var notices = options.PublishNotices ? services.GetService<PublishNoticeObserver>() : null;
         var full = true;

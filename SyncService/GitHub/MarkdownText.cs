@@ -52,7 +52,7 @@ internal static class MarkdownText
                     sb.Append('\\').Append(c);
                     break;
                 default:
-                    sb.Append(char.IsControl(c) ? ' ' : c);
+                    sb.Append(IsInvisible(c) ? ' ' : c);
                     break;
             }
         }
@@ -76,11 +76,15 @@ internal static class MarkdownText
             {
                 '`' => '\'',
                 '|' => '¦',
-                _ when char.IsControl(c) => ' ',
+                _ when IsInvisible(c) => ' ',
                 _ => c,
             });
         }
 
         return "`" + clean + "`";
     }
+
+    /// <summary>Control and format characters (bidi overrides, zero-width): they could hide or reorder what a comment shows.</summary>
+    private static bool IsInvisible(char c) =>
+        char.IsControl(c) || char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format;
 }

@@ -18,7 +18,7 @@ namespace CvmfsImages.Sync.GitHub;
 /// added it. This works for merge commits, squash and rebase merges alike (the PR's own diff is used, not the
 /// branch's history), and costs one listing per minute at most plus one files call per newly merged PR.
 /// </para>
-/// The answers given are stored in SQLite before nothing else: a restart (same database) does not comment again;
+/// The answers given are stored in SQLite before anything is sent: a restart (same database) does not comment again;
 /// the comment is created once (GitHub notifies the PR's participants) and edited as more of the PR's images land.
 /// A line once published is not reopened by later failures (an upstream tag that breaks later is the sync's
 /// business, not the PR's).
@@ -64,7 +64,7 @@ internal sealed partial class PublishNoticeObserver : ISyncObserver, IDisposable
             // The sync gives the path users see (/cvmfs/<repo>/...); a relative one is placed under the configured root.
             var path = n.CvmfsPath.StartsWith('/') ? n.CvmfsPath : _settings.Full(n.CvmfsPath);
             _store.Enqueue(new NoticeRecord(0, line, path, true, path, n.ManifestDigest, n.Size, null), _time.GetUtcNow());
-            await FlushAsync(ct);
+            await FlushWithinAsync(ct);
         }
     }
 
@@ -75,7 +75,29 @@ internal sealed partial class PublishNoticeObserver : ISyncObserver, IDisposable
         if (line.Length > 0)
         {
             _store.Enqueue(new NoticeRecord(0, line, "failed:" + n.Reference, false, null, null, 0, n.Reason), _time.GetUtcNow());
-            await FlushAsync(ct);
+            await FlushWithinAsync(ct);
+        }
+    }
+
+    /// <summary>
+    /// A flush bounded by <see cref="GitHubOptions.NoticeTimeout"/>: the sync calls this between publishes and must not
+    /// wait out GitHub's rate limit. Past the bound the notices stay stored and a <see cref="GitHubException"/> says so.
+    /// </summary>
+    private async Task FlushWithinAsync(CancellationToken ct)
+    {
+        using var timeout = new CancellationTokenSource(_options.NoticeTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token);
+        try
+        {
+            await FlushAsync(linked.Token);
+        }
+        catch (OperationCanceledException ex) when (timeout.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            throw new GitHubException(
+                $"GitHub did not take the publish notice within {_options.NoticeTimeout} ({GitHubOptions.SectionName}:{nameof(GitHubOptions.NoticeTimeout)}); it is stored and sent by the next flush",
+                null,
+                null,
+                ex);
         }
     }
 
@@ -139,6 +161,17 @@ internal sealed partial class PublishNoticeObserver : ISyncObserver, IDisposable
                 {
                     // Someone deleted the comment: write a new one.
                 }
+            }
+
+            // A crash between creating the comment and storing its id left a comment with our marker: adopt it, never
+            // write a second one.
+            if (await _github.FindMarkedCommentAsync(pr, Marker, ct) is { } existing)
+            {
+                _store.SetCommentId(pr, existing.Id);
+                await _github.UpdateIssueCommentAsync(existing.Id, body, ct);
+                _store.ClearUnsent(pr);
+                LogNoticeUpdated(_logger, pr);
+                continue;
             }
 
             var comment = await _github.CreateIssueCommentAsync(pr, body, ct);

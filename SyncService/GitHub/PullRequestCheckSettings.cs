@@ -13,6 +13,9 @@ internal sealed record PullRequestCheckSettings(IReadOnlyList<Platform> Platform
     /// <summary>Most glob tags listed per line (the rest are counted).</summary>
     public int MaxTagsPerGlob { get; init; } = 100;
 
+    /// <summary>Which registries the check may contact for unreviewed PR lines.</summary>
+    public CheckedRegistries Registries { get; init; } = CheckedRegistries.Public;
+
     /// <summary>How many changed lines are resolved at once.</summary>
     public int MaxConcurrentResolves { get; init; } = 4;
 

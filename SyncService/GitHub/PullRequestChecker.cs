@@ -246,6 +246,12 @@ internal sealed partial class PullRequestChecker
             return new LineVerdict(entry.LineNumber, entry.Text, LineVerdictKind.Problem, "the repository layout has no path for this reference", null);
         }
 
+        if (_settings.Registries.Refusal(entry.Repository.Registry) is { } refusal)
+        {
+            // Unreviewed text must not make the service probe its own host or network.
+            return new LineVerdict(entry.LineNumber, entry.Text, LineVerdictKind.Problem, refusal, path);
+        }
+
         try
         {
             var reference = entry.Reference;
@@ -298,10 +304,7 @@ internal sealed partial class PullRequestChecker
 
     private async Task UpsertCommentAsync(int number, string body, CancellationToken cancellationToken)
     {
-        var comments = await _github.ListIssueCommentsAsync(number, cancellationToken);
-        var mine = comments.FirstOrDefault(c =>
-            c.Body is not null && c.Body.StartsWith(Marker, StringComparison.Ordinal) &&
-            (_options.BotLogin is null || string.Equals(c.User?.Login, _options.BotLogin, StringComparison.OrdinalIgnoreCase)));
+        var mine = await _github.FindMarkedCommentAsync(number, Marker, cancellationToken);
         if (mine is null)
         {
             await _github.CreateIssueCommentAsync(number, body, cancellationToken);

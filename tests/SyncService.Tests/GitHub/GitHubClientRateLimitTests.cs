@@ -84,6 +84,86 @@ public sealed class GitHubClientRateLimitTests
     }
 
     [Fact]
+    public async Task A_429_secondary_limit_waits_for_retry_after_then_succeeds()
+    {
+        var time = new ManualTimeProvider(Start);
+        await using var fake = await FakeWithListAsync(time);
+        var first = true;
+        fake.Intercept = _ =>
+        {
+            if (!first)
+            {
+                return null;
+            }
+
+            first = false;
+            return (429, new Dictionary<string, string> { ["retry-after"] = "42" }, "{\"message\":\"You have exceeded a secondary rate limit.\"}");
+        };
+        var options = GitHubTestOptions.For(fake);
+        options.Branch = "main";
+        using var client = new GitHubClient(options, time: time);
+
+        var call = client.GetFileAsync("images.txt", "main", null, TestContext.Current.CancellationToken);
+        var wait = await time.NextTimerAsync().WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+
+        Assert.Equal(TimeSpan.FromSeconds(42), wait);
+        Assert.False(call.IsCompleted);
+        Assert.Single(fake.Requests);
+        time.Advance(wait);
+        var file = await call.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        Assert.Equal("python:3.12\n", file!.Text);
+        Assert.Equal(2, fake.Requests.Count);
+    }
+
+    [Fact]
+    public async Task A_429_with_a_spent_primary_budget_waits_until_x_ratelimit_reset()
+    {
+        var time = new ManualTimeProvider(Start);
+        await using var fake = await FakeWithListAsync(time);
+        var first = true;
+        var reset = Start.AddSeconds(120).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        fake.Intercept = _ =>
+        {
+            if (!first)
+            {
+                return null;
+            }
+
+            first = false;
+            return (429, new Dictionary<string, string> { ["x-ratelimit-remaining"] = "0", ["x-ratelimit-reset"] = reset }, "{\"message\":\"API rate limit exceeded\"}");
+        };
+        var options = GitHubTestOptions.For(fake);
+        using var client = new GitHubClient(options, time: time);
+
+        var call = client.GetFileAsync("images.txt", "main", null, TestContext.Current.CancellationToken);
+        var wait = await time.NextTimerAsync().WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+
+        Assert.Equal(TimeSpan.FromSeconds(120), wait);
+        Assert.Equal(0, client.RateLimitRemaining);
+        time.Advance(wait);
+        Assert.NotNull(await call.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
+        Assert.Equal(2, fake.Requests.Count);
+    }
+
+    [Fact]
+    public async Task A_reset_further_away_than_the_longest_wait_fails_at_once_as_transient_with_the_retry_time()
+    {
+        var time = new ManualTimeProvider(Start);
+        await using var fake = await FakeWithListAsync(time);
+        fake.RateLimitRemaining = 0;
+        fake.RateLimitReset = Start.AddHours(2);
+        var options = GitHubTestOptions.For(fake);
+        using var client = new GitHubClient(options, time: time);
+
+        var ex = await Assert.ThrowsAsync<GitHubException>(() => client.GetFileAsync("images.txt", "main", null, TestContext.Current.CancellationToken));
+
+        Assert.True(ex.IsTransient);
+        Assert.Equal(Start.AddHours(2), ex.RetryAt);
+        Assert.Contains("rate limit", ex.Message, StringComparison.Ordinal);
+        Assert.Single(fake.Requests);
+    }
+
+    [Fact]
     public async Task A_secondary_limit_without_retry_after_waits_a_minute_and_gives_up_after_the_retries()
     {
         var time = new ManualTimeProvider(Start);
@@ -158,6 +238,8 @@ public sealed class GitHubClientRateLimitTests
     [InlineData("MaxListBytes", "0")]
     [InlineData("WebhookPrefix", "http://0.0.0.0:8089/github/")]
     [InlineData("WebhookPrefix", "http://127.0.0.1:8089/github")]
+    [InlineData("AllowedRegistries", "https://ghcr.io")]
+    [InlineData("AllowedRegistries", "ghcr.io/org")]
     public void Bad_options_are_refused_naming_the_key(string key, string value)
     {
         var options = new GitHubOptions { Owner = "osg", Repository = "images" };
@@ -170,6 +252,7 @@ public sealed class GitHubClientRateLimitTests
             case "ApiBaseUrl": options.ApiBaseUrl = new Uri(value); break;
             case "MaxListBytes": options.MaxListBytes = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
             case "WebhookPrefix": options.WebhookPrefix = value; options.WebhookSecret = "s"; break;
+            case "AllowedRegistries": options.AllowedRegistries = ["docker.io", value]; break;
         }
 
         var ex = Assert.Throws<GitHubOptionsException>(options.Validate);

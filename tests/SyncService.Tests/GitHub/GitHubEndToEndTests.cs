@@ -43,10 +43,12 @@ public sealed class GitHubEndToEndTests(RegistryFixture fixture) : IClassFixture
                     "GitHub:ApiBaseUrl=" + fake.ApiBaseUrl,
                     "GitHub:Token=" + fake.Token,
                     "GitHub:BotLogin=" + fake.BotLogin,
+                    "GitHub:AllowedRegistries:0=" + registry.Host, // the test registry is on loopback
                 ],
             },
             includeSystemFile: false);
-        await using var context = CommandContext.Create(settings, verbose: false);
+        var logs = new CapturingLoggerProvider();
+        await using var context = CommandContext.Create(settings, verbose: false, logs.Register);
         Assert.IsType<GitHubListSource>(context.Get<IListSource>());
 
         // 1. The PR is opened and checked: success, with the path it will get.
@@ -73,5 +75,9 @@ public sealed class GitHubEndToEndTests(RegistryFixture fixture) : IClassFixture
         await context.Get<SyncRunner>().SyncAllAsync(null, ct);
         Assert.Equal(2, fake.Comments(pr.Number).Count); // the check comment and the notice
         Assert.Equal(0, notice.Edits);
+
+        // 5. The token never reaches a log line, at any level (the capture sees the client's Debug lines).
+        Assert.Contains("GitHub GET repos/osg/images/contents/images.txt", logs.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain(fake.Token!, logs.Text, StringComparison.Ordinal);
     }
 }

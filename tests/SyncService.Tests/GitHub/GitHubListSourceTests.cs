@@ -1,5 +1,6 @@
 using System.Net;
 using CvmfsImages.Sync.GitHub;
+using CvmfsImages.Sync.Lists;
 using CvmfsImages.TestSupport;
 using Xunit;
 
@@ -40,6 +41,24 @@ public sealed class GitHubListSourceTests
         Assert.StartsWith("W/\"", first.Version, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("/")]
+    public async Task A_GitHub_Enterprise_base_url_keeps_its_api_v3_path_with_or_without_a_trailing_slash(string suffix)
+    {
+        await using var fake = await GitHubFake.StartAsync();
+        fake.CommitFile("images.txt", List);
+        var options = GitHubTestOptions.For(fake);
+        options.ApiBaseUrl = new Uri(fake.ApiBaseUrl.AbsoluteUri.TrimEnd('/') + suffix);
+        options.Branch = "main";
+        using var client = new GitHubClient(options);
+        using var source = new GitHubListSource(client, options);
+
+        Assert.NotNull(await source.ReadAsync(TestContext.Current.CancellationToken));
+
+        Assert.Equal("/api/v3/repos/osg/images/contents/images.txt?ref=main", Assert.Single(fake.Requests).PathAndQuery);
+    }
+
     [Fact]
     public async Task A_changed_list_returns_a_new_snapshot_with_a_new_version()
     {
@@ -71,11 +90,13 @@ public sealed class GitHubListSourceTests
         using var client = new GitHubClient(options);
         using var source = new GitHubListSource(client, options);
 
-        var ex = await Assert.ThrowsAsync<GitHubException>(() => source.ReadAsync(TestContext.Current.CancellationToken));
+        var ex = await Assert.ThrowsAsync<ListReadException>(() => source.ReadAsync(TestContext.Current.CancellationToken));
 
-        Assert.Equal(HttpStatusCode.NotFound, ex.Status);
+        Assert.Equal("github:osg/images/images.txt@(default branch)", ex.Location);
         Assert.Contains("contents/images.txt", ex.Message, StringComparison.Ordinal);
-        Assert.False(ex.IsTransient);
+        var inner = Assert.IsType<GitHubException>(ex.InnerException);
+        Assert.Equal(HttpStatusCode.NotFound, inner.Status);
+        Assert.False(inner.IsTransient);
     }
 
     [Fact]
@@ -88,8 +109,9 @@ public sealed class GitHubListSourceTests
         using var client = new GitHubClient(options);
         using var source = new GitHubListSource(client, options);
 
-        var ex = await Assert.ThrowsAsync<InvalidDataException>(() => source.ReadAsync(TestContext.Current.CancellationToken));
+        var ex = await Assert.ThrowsAsync<ListReadException>(() => source.ReadAsync(TestContext.Current.CancellationToken));
 
+        Assert.IsType<InvalidDataException>(ex.InnerException);
         Assert.Contains("images.txt at main is larger than 4096 bytes (GitHub:MaxListBytes)", ex.Message, StringComparison.Ordinal);
     }
 
@@ -103,9 +125,9 @@ public sealed class GitHubListSourceTests
         using var client = new GitHubClient(options);
         using var source = new GitHubListSource(client, options);
 
-        var ex = await Assert.ThrowsAsync<GitHubException>(() => source.ReadAsync(TestContext.Current.CancellationToken));
+        var ex = await Assert.ThrowsAsync<ListReadException>(() => source.ReadAsync(TestContext.Current.CancellationToken));
 
-        Assert.Equal(HttpStatusCode.Unauthorized, ex.Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, Assert.IsType<GitHubException>(ex.InnerException).Status);
         Assert.Contains("Bad credentials", ex.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("ghp_wrong_token_value", ex.ToString(), StringComparison.Ordinal);
     }

@@ -32,7 +32,7 @@ public sealed class GitHubWebhookListenerTests : IAsyncLifetime
                 _uri = new Uri(prefix);
                 break;
             }
-            catch (GitHubOptionsException) when (attempt < 5)
+            catch (CvmfsImages.Sync.Configuration.OptionsException) when (attempt < 5)
             {
             }
         }

@@ -39,7 +39,8 @@ public sealed class GitHubWorkerTests
                 ],
             },
             includeSystemFile: false);
-        await using var context = CommandContext.Create(settings, verbose: false);
+        var logs = new CapturingLoggerProvider();
+        await using var context = CommandContext.Create(settings, verbose: false, logs.Register);
         var worker = context.Get<GitHubWorker>();
         using var rounds = new SemaphoreSlim(0);
         worker.RoundCompleted += (_, _) => rounds.Release();
@@ -54,6 +55,14 @@ public sealed class GitHubWorkerTests
             using var request = new HttpRequestMessage(HttpMethod.Post, prefix) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
             request.Headers.Add("X-GitHub-Event", "pull_request");
             request.Headers.Add("X-Hub-Signature-256", WebhookSignature.Compute(Secret, Encoding.UTF8.GetBytes(body)));
+            using (var unsigned = new HttpRequestMessage(HttpMethod.Post, prefix) { Content = new StringContent(body, Encoding.UTF8, "application/json") })
+            {
+                unsigned.Headers.Add("X-GitHub-Event", "pull_request");
+                unsigned.Headers.Add("X-Hub-Signature-256", WebhookSignature.Compute("not-the-secret", Encoding.UTF8.GetBytes(body)));
+                using var refused = await http.SendAsync(unsigned, ct);
+                Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+            }
+
             using var response = await http.SendAsync(request, ct);
             Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
 
@@ -64,6 +73,13 @@ public sealed class GitHubWorkerTests
             }
 
             Assert.Equal("failure", Assert.Single(fake.Statuses(pr.HeadSha))["state"]!.GetValue<string>());
+
+            // Neither the token nor the webhook secret reaches a log line, at any level.
+            var text = logs.Text;
+            Assert.Contains("wrong signature", text, StringComparison.Ordinal);
+            Assert.Contains("GitHub POST", text, StringComparison.Ordinal);
+            Assert.DoesNotContain(fake.Token!, text, StringComparison.Ordinal);
+            Assert.DoesNotContain(Secret, text, StringComparison.Ordinal);
         }
         finally
         {

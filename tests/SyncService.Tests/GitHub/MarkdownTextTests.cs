@@ -30,4 +30,13 @@ public sealed class MarkdownTextTests
         var code = MarkdownText.Code("a`b|c\nd");
         Assert.Equal("`a'b¦c d`", code);
     }
+
+    [Fact]
+    public void Bidi_overrides_and_zero_width_characters_cannot_reorder_or_hide_text()
+    {
+        const string trojan = "vo/tool:1\u202E\u2066evil\u200B";
+        Assert.Equal("`vo/tool:1  evil `", MarkdownText.Code(trojan));
+        Assert.DoesNotContain('\u202E', MarkdownText.Escape(trojan));
+        Assert.DoesNotContain('\u200B', MarkdownText.Escape(trojan));
+    }
 }

@@ -60,6 +60,35 @@ public sealed class PublishNoticeObserverTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_notice_comment_written_just_before_a_crash_is_adopted_not_written_twice()
+    {
+        var pr = _fake.OpenPullRequest("images.txt", "ubuntu:24.04\nvo/tool:4\n");
+        _fake.MergePullRequest(pr.Number);
+        // A user quoting the marker (not ours), then our comment whose id the crashed process never stored.
+        var quote = _fake.AddComment(pr.Number, "vo-user", PublishNoticeObserver.Marker + " quoted");
+        var orphan = _fake.AddComment(pr.Number, _fake.BotLogin, PublishNoticeObserver.Marker + "\n(written before the crash)");
+
+        using (var observer = NewObserver())
+        {
+            await observer.OnImagePublishedAsync(new PublishedImageNotice(2, "vo/tool:4", "docker.io/vo/tool:4", $"{CvmfsRoot}/vo/tool:4", Digest, 1), TestContext.Current.CancellationToken);
+        }
+
+        Assert.Equal(2, _fake.Comments(pr.Number).Count);
+        Assert.Equal(1, orphan.Edits);
+        Assert.Contains($"`{CvmfsRoot}/vo/tool:4`", orphan.Body, StringComparison.Ordinal);
+        Assert.Equal(0, quote.Edits);
+        Assert.DoesNotContain(_fake.Requests, r => r.Method == "POST" && r.Path.EndsWith("/comments", StringComparison.Ordinal));
+
+        // A later failure of the same line (after a restart) does not reopen it.
+        using (var observer = NewObserver())
+        {
+            await observer.OnImageFailedAsync(new FailedImageNotice(2, "vo/tool:4", "docker.io/vo/tool:4", "later failure"), TestContext.Current.CancellationToken);
+        }
+
+        Assert.Equal(1, orphan.Edits);
+    }
+
+    [Fact]
     public async Task A_failure_is_explained_and_the_same_comment_turns_green_when_the_image_is_published()
     {
         var pr = _fake.OpenPullRequest("images.txt", "ubuntu:24.04\nvo/tool:2\n");
@@ -110,6 +139,31 @@ public sealed class PublishNoticeObserverTests : IAsyncLifetime
         await restarted.FlushAsync(TestContext.Current.CancellationToken);
 
         Assert.Contains("`vo/tool:3`", Assert.Single(_fake.Comments(pr.Number)).Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_spent_rate_limit_does_not_hold_the_sync_the_notice_is_sent_after_the_reset()
+    {
+        var start = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()); // GitHub's reset is in whole seconds
+        var time = new ManualTimeProvider(start);
+        _fake.Now = time.GetUtcNow;
+        var pr = _fake.OpenPullRequest("images.txt", "ubuntu:24.04\nvo/tool:5\n");
+        _fake.MergePullRequest(pr.Number);
+        _fake.RateLimitRemaining = 0;
+        _fake.RateLimitReset = start.AddMinutes(10); // within MaxRateLimitWait: the client would wait for it
+        using var observer = new PublishNoticeObserver(new GitHubClient(_options, time: time), _options, Settings, time: time);
+
+        var call = observer.OnImagePublishedAsync(new PublishedImageNotice(2, "vo/tool:5", "docker.io/vo/tool:5", "vo/tool:5", Digest, 1), TestContext.Current.CancellationToken);
+        Assert.Equal(_options.NoticeTimeout, await time.NextTimerAsync().WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
+        Assert.Equal(TimeSpan.FromMinutes(10), await time.NextTimerAsync().WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
+        time.Advance(_options.NoticeTimeout);
+        var ex = await Assert.ThrowsAsync<GitHubException>(() => call.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
+
+        Assert.Contains("GitHub:NoticeTimeout", ex.Message, StringComparison.Ordinal);
+        Assert.Empty(_fake.Comments(pr.Number));
+        time.Advance(TimeSpan.FromMinutes(10));
+        await observer.FlushAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        Assert.Contains("`vo/tool:5`", Assert.Single(_fake.Comments(pr.Number)).Body, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -19,16 +19,23 @@ public sealed partial class PullRequestCheckerTests(RegistryFixture fixture) : I
     private RegistryClient _registry = null!;
     private GitHubClient _client = null!;
     private PullRequestChecker _checker = null!;
+    private GitHubOptions _options = null!;
 
     private string Host => fixture.Registry.Host;
+
+    /// <summary>The test registry listens on loopback, which PR checks refuse unless staff allowed it.</summary>
+    private PullRequestCheckSettings Settings => SettingsAllowing(Host);
+
+    private static PullRequestCheckSettings SettingsAllowing(params string[] registries) =>
+        new([Platform.LinuxAmd64], PathStyle.Osg, CvmfsRoot) { Registries = new CheckedRegistries(registries, []) };
 
     public async ValueTask InitializeAsync()
     {
         _fake = await GitHubFake.StartAsync();
-        var options = GitHubTestOptions.For(_fake);
-        _client = new GitHubClient(options);
+        _options = GitHubTestOptions.For(_fake);
+        _client = new GitHubClient(_options);
         _registry = new RegistryClient(new RegistryClientOptions { MaxRetries = 0, RequestTimeout = TimeSpan.FromSeconds(20) });
-        _checker = new PullRequestChecker(_client, _registry, options, new PullRequestCheckSettings([Platform.LinuxAmd64], PathStyle.Osg, CvmfsRoot));
+        _checker = new PullRequestChecker(_client, _registry, _options, Settings);
     }
 
     public async ValueTask DisposeAsync()
@@ -108,6 +115,33 @@ public sealed partial class PullRequestCheckerTests(RegistryFixture fixture) : I
     }
 
     [Fact]
+    public async Task Every_configured_platform_must_resolve_and_each_gets_its_size()
+    {
+        await PushImagesAsync();
+        using (var pusher = new RegistryClient(new RegistryClientOptions()))
+        {
+            await TestImage.Create().WithPlatforms(Platform.LinuxAmd64, Platform.Parse("linux/arm64"))
+                .WithLayer(TestFile.Text("etc/hello", "both\n")).PushAsync(pusher, $"{Host}/vo/multi:1", TestContext.Current.CancellationToken);
+        }
+
+        _fake.CommitFile("images.txt", "ubuntu:24.04\n");
+        _fake.OpenPullRequest("images.txt", $"ubuntu:24.04\n{Host}/vo/multi:1\n{Host}/vo/good:1\n");
+        var settings = new PullRequestCheckSettings([Platform.LinuxAmd64, Platform.Parse("linux/arm64")], PathStyle.Osg, CvmfsRoot)
+        {
+            Registries = new CheckedRegistries([Host], []),
+        };
+        var checker = new PullRequestChecker(_client, _registry, _options, settings);
+
+        var result = Assert.Single(await checker.CheckOpenPullRequestsAsync(TestContext.Current.CancellationToken));
+
+        Assert.Equal("failure", result.State);
+        Assert.Equal(LineVerdictKind.Ok, result.Lines[0].Kind);
+        Assert.Matches(@"resolves: linux/amd64 \d.*, linux/arm64 \d", result.Lines[0].Message);
+        Assert.Equal(LineVerdictKind.Problem, result.Lines[1].Kind); // vo/good:1 is amd64 only
+        Assert.Contains("linux/arm64", result.Lines[1].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Without_a_patch_the_changed_lines_come_from_comparing_base_and_head()
     {
         await PushImagesAsync();
@@ -148,14 +182,62 @@ public sealed partial class PullRequestCheckerTests(RegistryFixture fixture) : I
     }
 
     [Fact]
+    public async Task A_restarted_checker_finds_its_comment_again_and_never_writes_a_second_one()
+    {
+        await PushImagesAsync();
+        _fake.CommitFile("images.txt", "ubuntu:24.04\n");
+        var pr = _fake.OpenPullRequest("images.txt", $"ubuntu:24.04\n{Host}/vo/missing:1\n");
+        await _checker.CheckOpenPullRequestsAsync(TestContext.Current.CancellationToken);
+
+        // New processes: nothing in memory; the comment is found by its marker and the bot's login.
+        await new PullRequestChecker(_client, _registry, _options, Settings).CheckOpenPullRequestsAsync(TestContext.Current.CancellationToken);
+        var unchanged = Assert.Single(_fake.Comments(pr.Number));
+        Assert.Equal(0, unchanged.Edits); // same head, same verdicts: the same text is not written again
+        _fake.UpdatePullRequest(pr.Number, $"ubuntu:24.04\n{Host}/vo/good:1\n");
+        await new PullRequestChecker(_client, _registry, _options, Settings).CheckOpenPullRequestsAsync(TestContext.Current.CancellationToken);
+
+        var comment = Assert.Single(_fake.Comments(pr.Number));
+        Assert.Equal(1, comment.Edits);
+        Assert.Contains("vo/good:1", comment.Body, StringComparison.Ordinal);
+        Assert.Single(_fake.Requests, r => r.Method == "POST" && r.Path.EndsWith("/comments", StringComparison.Ordinal));
+        Assert.Equal("success", _fake.Statuses(pr.HeadSha)[^1]["state"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task An_oversized_PR_file_fails_naming_the_limit_and_lines_past_the_line_limit_are_problems()
+    {
+        var options = GitHubTestOptions.For(_fake);
+        options.MaxListBytes = 4096;
+        options.MaxListLines = 5;
+        using var bounded = new GitHubClient(options);
+        var checker = new PullRequestChecker(bounded, _registry, options, Settings);
+        _fake.CommitFile("images.txt", "ubuntu:24.04\n");
+        var big = _fake.OpenPullRequest("images.txt", "ubuntu:24.04\n" + new string('#', 5000) + "\n");
+        var longer = _fake.OpenPullRequest("images.txt", "ubuntu:24.04\n# 2\n# 3\n# 4\n# 5\nvo/six:1\n");
+
+        var results = await checker.CheckOpenPullRequestsAsync(TestContext.Current.CancellationToken);
+
+        var tooBig = results.Single(r => r.Number == big.Number);
+        Assert.Equal("failure", tooBig.State);
+        Assert.Contains("larger than 4096 bytes (GitHub:MaxListBytes)", tooBig.Description, StringComparison.Ordinal);
+        Assert.Equal("failure", Assert.Single(_fake.Statuses(big.HeadSha))["state"]!.GetValue<string>());
+        var tooLong = results.Single(r => r.Number == longer.Number);
+        Assert.Equal("failure", tooLong.State);
+        var line = Assert.Single(tooLong.Lines);
+        Assert.Equal((6, LineVerdictKind.Problem), (line.LineNumber, line.Kind));
+        Assert.Contains("more than 5 lines", line.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_registry_outage_gives_pending_will_retry_and_is_checked_again()
     {
         _fake.CommitFile("images.txt", "ubuntu:24.04\n");
         var down = "127.0.0.1:" + LoopbackPort.Free();
         var pr = _fake.OpenPullRequest("images.txt", $"ubuntu:24.04\n{down}/vo/tool:1\n");
+        var checker = new PullRequestChecker(_client, _registry, _options, SettingsAllowing(down));
 
-        var first = Assert.Single(await _checker.CheckOpenPullRequestsAsync(TestContext.Current.CancellationToken));
-        var second = Assert.Single(await _checker.CheckOpenPullRequestsAsync(TestContext.Current.CancellationToken));
+        var first = Assert.Single(await checker.CheckOpenPullRequestsAsync(TestContext.Current.CancellationToken));
+        var second = Assert.Single(await checker.CheckOpenPullRequestsAsync(TestContext.Current.CancellationToken));
 
         Assert.Equal("pending", first.State);
         Assert.Equal(LineVerdictKind.Retry, Assert.Single(first.Lines).Kind);
@@ -167,6 +249,65 @@ public sealed partial class PullRequestCheckerTests(RegistryFixture fixture) : I
         var comment = Assert.Single(_fake.Comments(pr.Number));
         Assert.Contains("⏳", comment.Body, StringComparison.Ordinal);
         Assert.DoesNotContain("❌", comment.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PR_lines_naming_internal_hosts_are_refused_without_contacting_them()
+    {
+        using var trap = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        trap.Start();
+        var port = ((System.Net.IPEndPoint)trap.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        _fake.CommitFile("images.txt", "ubuntu:24.04\n");
+        var pr = _fake.OpenPullRequest("images.txt", $"ubuntu:24.04\n127.0.0.1:{port}/vo/probe:1\nlocalhost:{port}/vo/probe:2\n10.1.2.3/vo/probe:3\nintranet:5000/vo/probe:4\n[::1]:{port}/vo/probe:5\n");
+        var checker = new PullRequestChecker(_client, _registry, _options, SettingsAllowing());
+
+        var result = Assert.Single(await checker.CheckOpenPullRequestsAsync(TestContext.Current.CancellationToken));
+
+        Assert.Equal("failure", result.State);
+        Assert.Equal(5, result.Lines.Count);
+        Assert.All(result.Lines, l => Assert.Equal(LineVerdictKind.Problem, l.Kind));
+        Assert.All(result.Lines, l => Assert.Contains("does not contact it", l.Message, StringComparison.Ordinal));
+        Assert.False(trap.Pending(), "the check connected to a loopback port named in the PR");
+        Assert.Contains("does not contact it", Assert.Single(_fake.Comments(pr.Number)).Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task With_an_allow_list_other_registries_are_refused_naming_the_setting()
+    {
+        await PushImagesAsync();
+        _fake.CommitFile("images.txt", "ubuntu:24.04\n");
+        _fake.OpenPullRequest("images.txt", $"ubuntu:24.04\n{Host}/vo/good:1\nghcr.io/vo/tool:1\n");
+
+        var result = Assert.Single(await _checker.CheckOpenPullRequestsAsync(TestContext.Current.CancellationToken));
+
+        Assert.Equal(LineVerdictKind.Ok, result.Lines[0].Kind);
+        Assert.Equal(LineVerdictKind.Problem, result.Lines[1].Kind);
+        Assert.Contains("(GitHub:AllowedRegistries); ghcr.io is not one of them", result.Lines[1].Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1:5000", false)]
+    [InlineData("10.0.0.1", false)]
+    [InlineData("172.20.1.1:443", false)]
+    [InlineData("192.168.1.1", false)]
+    [InlineData("169.254.169.254", false)]
+    [InlineData("0.0.0.0:80", false)]
+    [InlineData("[::1]:5000", false)]
+    [InlineData("[fd00::1]", false)]
+    [InlineData("[fe80::1]:5000", false)]
+    [InlineData("[::ffff:127.0.0.1]", false)]
+    [InlineData("localhost:5000", false)]
+    [InlineData("registry.localhost", false)]
+    [InlineData("intranet:5000", false)]
+    [InlineData("docker.io", true)]
+    [InlineData("ghcr.io", true)]
+    [InlineData("hub.opensciencegrid.org", true)]
+    [InlineData("8.8.8.8:5000", true)]
+    [InlineData("172.32.0.1", true)]
+    public void Without_an_allow_list_internal_registry_hosts_are_refused(string registry, bool allowed)
+    {
+        Assert.Equal(allowed, CheckedRegistries.Public.Refusal(registry) is null);
+        Assert.Null(new CheckedRegistries([], [registry]).Refusal(registry)); // configured under Registry:Hosts: staff's choice
     }
 
     [Fact]
