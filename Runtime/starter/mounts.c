@@ -15,13 +15,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
+#include <linux/magic.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -62,6 +65,8 @@ static int newroot_fd = -1;
 static int skeleton_fds[MAX_SKELETONS];
 static size_t skeleton_count = 0;
 
+static void xclose(int fd);
+
 typedef struct {
     char path[64];
 } FdPath;
@@ -74,25 +79,155 @@ static FdPath fd_path(int fd)
     return result;
 }
 
-/* openat2 beneath `root`, never leaving it; -1 with errno on failure. `flags` are open(2) flags (O_PATH: a target). */
+/* Linux before 5.6 has no openat2: then walk_beneath does the same resolution by hand. The test build
+ * (build/starter-walk, -DSTARTER_FORCE_RESOLVE_WALK) always walks, so that the fallback is tested on new kernels. */
+#ifdef STARTER_FORCE_RESOLVE_WALK
+static bool openat2_missing = true;
+#else
+static bool openat2_missing = false;
+#endif
+
+#define WALK_MAX_DEPTH 256
+#define WALK_MAX_LINKS 40
+
+/* For the walk, as RESOLVE_NO_MAGICLINKS: every link in procfs but /proc/self and /proc/thread-self counts as a
+ * magic link (/proc/PID/root, cwd, exe, fd/N, ns/...), and is refused rather than read. */
+static bool is_magic_link(int dir, const char *name)
+{
+    struct statfs fs;
+    if (fstatfs(dir, &fs) < 0)
+        return true;
+    return fs.f_type == PROC_SUPER_MAGIC && strcmp(name, "self") != 0 && strcmp(name, "thread-self") != 0;
+}
+
+/*
+ * openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS) by hand, for kernels without openat2. The path is walked one
+ * component at a time from `root`, each component opened with O_NOFOLLOW relative to the previous one, so the
+ * kernel never follows a link and never sees "..":
+ *   - a symlink's target is read as text and spliced in front of the rest of the path; an absolute target
+ *     restarts at `root`. A /proc magic link is refused (ELOOP), as with RESOLVE_NO_MAGICLINKS;
+ *   - ".." pops our own stack of directory fds and stops at `root`;
+ *   - after the last open, a racing rename that put a symlink there is refused (ELOOP).
+ * At most WALK_MAX_LINKS links (ELOOP) and WALK_MAX_DEPTH levels. -1 with errno on failure.
+ */
+static int walk_beneath(int root, const char *path, int flags)
+{
+    int dirs[WALK_MAX_DEPTH];
+    size_t depth = 0;
+    dirs[0] = root; /* not ours: never closed */
+    char *pending = xstrdup(path);
+    const char *cursor = pending;
+    int links = 0, result = -1, error = 0;
+    for (;;) {
+        while (*cursor == '/')
+            cursor++;
+        if (*cursor == '\0') {
+            /* The path ends on a directory we hold (or on the root itself). */
+            result = openat(dirs[depth], ".", flags | O_CLOEXEC);
+            error = errno;
+            break;
+        }
+        size_t length = strcspn(cursor, "/");
+        char name[NAME_MAX + 1];
+        if (length > NAME_MAX) {
+            error = ENAMETOOLONG;
+            break;
+        }
+        memcpy(name, cursor, length);
+        name[length] = '\0';
+        cursor += length;
+        const char *after = cursor + strspn(cursor, "/");
+        bool last = *after == '\0';
+        if (strcmp(name, ".") == 0)
+            continue;
+        if (strcmp(name, "..") == 0) {
+            if (depth > 0)
+                xclose(dirs[depth--]);
+            continue;
+        }
+        struct stat info;
+        if (fstatat(dirs[depth], name, &info, AT_SYMLINK_NOFOLLOW) < 0) {
+            error = errno;
+            break;
+        }
+        if (S_ISLNK(info.st_mode) && is_magic_link(dirs[depth], name)) {
+            error = ELOOP;
+            break;
+        }
+        if (S_ISLNK(info.st_mode)) {
+            char target[PATH_MAX];
+            ssize_t got = readlinkat(dirs[depth], name, target, sizeof target - 1);
+            if (++links > WALK_MAX_LINKS || got < 0) {
+                error = got < 0 ? errno : ELOOP;
+                break;
+            }
+            target[got] = '\0';
+            if (target[0] == '/') {
+                while (depth > 0)
+                    xclose(dirs[depth--]);
+            }
+            char *spliced = xasprintf("%s/%s", target, cursor);
+            free(pending);
+            pending = spliced;
+            cursor = pending;
+            continue;
+        }
+        if (last) {
+            result = openat(dirs[depth], name, flags | O_NOFOLLOW | O_CLOEXEC);
+            error = errno;
+            struct stat opened;
+            if (result >= 0 && (fstat(result, &opened) < 0 || S_ISLNK(opened.st_mode))) {
+                xclose(result);
+                result = -1;
+                error = ELOOP;
+            }
+            break;
+        }
+        if (!S_ISDIR(info.st_mode) || depth + 1 == WALK_MAX_DEPTH) {
+            error = S_ISDIR(info.st_mode) ? ENAMETOOLONG : ENOTDIR;
+            break;
+        }
+        /* O_DIRECTORY: triggers an automount here (autofs under /cvmfs); with O_NOFOLLOW, a link that raced in
+         * fails with ENOTDIR instead of being followed. */
+        int next = openat(dirs[depth], name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (next < 0) {
+            error = errno;
+            break;
+        }
+        dirs[++depth] = next;
+    }
+    while (depth > 0)
+        xclose(dirs[depth--]);
+    free(pending);
+    errno = error;
+    return result;
+}
+
+/* `path` beneath `root`, never leaving it; -1 with errno on failure. `flags` are open(2) flags (O_PATH: a target). */
 static int try_resolve_beneath(int root, const char *path, int flags)
 {
-    struct open_how how = {
-        .flags = (unsigned long long)(flags | O_CLOEXEC | ((flags & O_PATH) ? 0 : O_NOCTTY)),
-        .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-    };
-    for (int attempt = 0;; attempt++) {
-        long fd = syscall(SYS_openat2, root, path, &how, sizeof how);
-        /* EAGAIN: a rename or mount raced with the resolution (RESOLVE_IN_ROOT checks for it); try again. */
-        if (fd >= 0 || errno != EAGAIN || attempt >= 32)
-            return (int)fd;
+    flags |= (flags & O_PATH) ? 0 : O_NOCTTY;
+    if (!openat2_missing) {
+        struct open_how how = {
+            .flags = (unsigned long long)(flags | O_CLOEXEC),
+            .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+        };
+        for (int attempt = 0;; attempt++) {
+            long fd = syscall(SYS_openat2, root, path, &how, sizeof how);
+            if (fd < 0 && errno == ENOSYS)
+                break;
+            /* EAGAIN: a rename or mount raced with the resolution (RESOLVE_IN_ROOT checks for it); try again. */
+            if (fd >= 0 || errno != EAGAIN || attempt >= 32)
+                return (int)fd;
+        }
+        openat2_missing = true;
+        debug("openat2 is not available (Linux before 5.6): resolving paths one component at a time");
     }
+    return walk_beneath(root, path, flags);
 }
 
 __attribute__((noreturn)) static void die_unresolved(int root, const char *path, const char *op)
 {
-    if (errno == ENOSYS)
-        die("%s: openat2 is not available (Linux 5.6 or later is required)", op);
     die_with_errno("%s: cannot resolve %s %s", op, path, root == newroot_fd ? "inside the image" : "on the host");
 }
 

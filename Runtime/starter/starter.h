@@ -25,6 +25,7 @@ void reset_inherited_signal_state(void);
 void block_forwarded_signals(void);
 void set_no_new_privs(void);
 void drop_all_capabilities(void);
+void forbid_terminal_injection(void);
 void close_inherited_fds(void);
 void close_inherited_fds_except(int keep);
 __attribute__((noreturn)) void forward_signals_until_exit(pid_t child, bool reap_all);

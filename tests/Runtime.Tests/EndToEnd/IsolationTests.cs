@@ -79,6 +79,22 @@ public sealed class IsolationTests(FrontEndSandbox sandbox)
     }
 
     [Fact]
+    public void The_payload_cannot_type_into_the_caller_s_terminal()
+    {
+        var image = Support.BusyboxImage.Create(Path.Combine(sandbox.Root, "img-tiocsti"));
+        Support.TerminalProbe.Build(Path.Combine(image, "probe"));
+        // Control: outside, on a pipe, the ioctls reach the tty layer and fail there (ENOTTY).
+        Assert.Equal("TIOCSTI ENOTTY\nTIOCLINUX ENOTTY\nTCGETS ENOTTY\n", Support.TerminalProbe.RunOnHost(Path.Combine(image, "probe")));
+        foreach (var options in new[] { Array.Empty<string>(), ["-p"] })
+        {
+            // Inside, the seccomp filter refuses TIOCSTI and TIOCLINUX before they get there; other ioctls pass.
+            var r = sandbox.Run(["exec", .. options, image, "/probe"]);
+            Assert.True(r.ExitCode == 0, r.ToString());
+            Assert.Equal("TIOCSTI EPERM\nTIOCLINUX EPERM\nTCGETS ENOTTY\n", r.Stdout);
+        }
+    }
+
+    [Fact]
     public void The_image_is_read_only()
     {
         var r = Exec("touch /etc/new-file");

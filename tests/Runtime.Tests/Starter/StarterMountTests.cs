@@ -165,14 +165,17 @@ public sealed class StarterMountTests(StarterSandbox sandbox)
         var host = sandbox.CreateFolder("link-src-" + destination.Replace('/', '_'));
         File.WriteAllText(Path.Combine(host, "marker"), "inside\n");
 
-        var result = sandbox.Run([.. sandbox.Standard(pid: true, image), "BIND", host, destination, "ro", .. StarterSandbox.Shell(
-            "cat /etc/marker; grep ' /etc ' /proc/self/mountinfo | cut -d' ' -f4,5")]);
+        foreach (var starter in sandbox.Resolvers())
+        {
+            var result = sandbox.Run([.. sandbox.Standard(pid: true, image), "BIND", host, destination, "ro", .. StarterSandbox.Shell(
+                "cat /etc/marker; grep ' /etc ' /proc/self/mountinfo | cut -d' ' -f4,5")], starter: starter);
 
-        Assert.True(result.ExitCode == 0, result.ToString());
-        // The mount landed on the image's /etc (not the host's, not the base): the image's own /etc shows the marker.
-        Assert.StartsWith("inside\n", result.Stdout, StringComparison.Ordinal);
-        Assert.Contains(" /etc", result.Stdout, StringComparison.Ordinal);
-        Assert.False(File.Exists("/etc/marker"));
+            Assert.True(result.ExitCode == 0, starter + ": " + result);
+            // The mount landed on the image's /etc (not the host's, not the base): the image's own /etc shows the marker.
+            Assert.StartsWith("inside\n", result.Stdout, StringComparison.Ordinal);
+            Assert.Contains(" /etc", result.Stdout, StringComparison.Ordinal);
+            Assert.False(File.Exists("/etc/marker"));
+        }
     }
 
     [Theory]
@@ -191,11 +194,14 @@ public sealed class StarterMountTests(StarterSandbox sandbox)
         File.CreateSymbolicLink(Path.Combine(withLinks, "opt", "hostlink"), target);
         File.CreateSymbolicLink(Path.Combine(withLinks, "opt", "up"), "../../..");
 
-        var result = sandbox.Run([.. sandbox.Standard(pid: false, withLinks), "UNDERLAY", "/opt", op, resolvedPath, .. StarterSandbox.Exec("true")]);
+        foreach (var starter in sandbox.Resolvers())
+        {
+            var result = sandbox.Run([.. sandbox.Standard(pid: false, withLinks), "UNDERLAY", "/opt", op, resolvedPath, .. StarterSandbox.Exec("true")], starter: starter);
 
-        Assert.True(result.ExitCode == 255, result.ToString());
-        Assert.Contains(op + " " + resolvedPath, result.Stderr, StringComparison.Ordinal);
-        Assert.Empty(Directory.EnumerateFileSystemEntries(target));
+            Assert.True(result.ExitCode == 255, starter + ": " + result);
+            Assert.Contains(op + " " + resolvedPath, result.Stderr, StringComparison.Ordinal);
+            Assert.Empty(Directory.EnumerateFileSystemEntries(target));
+        }
     }
 
     [Fact]
@@ -276,6 +282,26 @@ public sealed class StarterMountTests(StarterSandbox sandbox)
 
         Assert.True(result.ExitCode == 255, result.ToString());
         Assert.Contains("is not a directory but the destination is one", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Link_loops_and_proc_magic_links_do_not_resolve_with_either_resolver()
+    {
+        var image = sandbox.CreateImage("loops");
+        File.CreateSymbolicLink(Path.Combine(image, "loop"), "loop2");
+        File.CreateSymbolicLink(Path.Combine(image, "loop2"), "/loop");
+        var host = sandbox.CreateFolder("loop-src");
+        foreach (var starter in sandbox.Resolvers())
+        {
+            var loop = sandbox.Run([.. sandbox.Standard(pid: false, image), "BIND", host, "/loop/x", "rw", .. StarterSandbox.Exec("true")], starter: starter);
+            Assert.True(loop.ExitCode == 255, starter + ": " + loop);
+            Assert.Contains("cannot resolve /loop/x inside the image: Too many levels of symbolic links", loop.Stderr, StringComparison.Ordinal);
+
+            // /proc/self/root of the host's /proc (bound in) is a magic link to the starter's root: never followed.
+            var magic = sandbox.Run([.. sandbox.Standard(pid: false, image), "BIND", host, "/proc/self/root/opt", "rw", .. StarterSandbox.Exec("true")], starter: starter);
+            Assert.True(magic.ExitCode == 255, starter + ": " + magic);
+            Assert.Contains("cannot resolve /proc/self/root/opt inside the image", magic.Stderr, StringComparison.Ordinal);
+        }
     }
 
     // /var/etc -> /etc, /x -> ../../.. (climbs above the root: stays at the root), /abs -> /etc (absolute).
