@@ -61,7 +61,8 @@ struct starter_mount_attr {
 
 static int oldroot_fd = -1;
 static int newroot_fd = -1;
-/* The tmpfs skeletons made by UNDERLAY: remounted read-only once every MKDIR / MKFILE beneath them is done. */
+/* The tmpfs skeletons made by UNDERLAY and the DEV_MINIMAL tmpfs: remounted read-only once every MKDIR / MKFILE
+ * beneath them is done. */
 static int skeleton_fds[MAX_SKELETONS];
 static size_t skeleton_count = 0;
 
@@ -79,12 +80,15 @@ static FdPath fd_path(int fd)
     return result;
 }
 
-/* Linux before 5.6 has no openat2: then walk_beneath does the same resolution by hand. The test build
- * (build/starter-walk, -DSTARTER_FORCE_RESOLVE_WALK) always walks, so that the fallback is tested on new kernels. */
+/* Linux before 5.6 has no openat2: then walk_beneath does the same resolution by hand; before 5.12 there is no
+ * mount_setattr: then submounts are remounted read-only one by one. The test build (build/starter-walk,
+ * -DSTARTER_FORCE_RESOLVE_WALK) always takes both fallbacks, so that they are tested on new kernels. */
 #ifdef STARTER_FORCE_RESOLVE_WALK
 static bool openat2_missing = true;
+static bool mount_setattr_missing = true;
 #else
 static bool openat2_missing = false;
+static bool mount_setattr_missing = false;
 #endif
 
 #define WALK_MAX_DEPTH 256
@@ -295,9 +299,101 @@ static void xclose(int fd)
  * copied in (nosuid, nodev, noexec, the atime flags): a remount must repeat them or it fails with EPERM. So the
  * current flags are read back with fstatvfs and kept, and `extra` (nosuid, nodev) added.
  * With `recursive`, the submounts of a recursive bind get the same (read-only, and `extra`) through
- * mount_setattr(AT_RECURSIVE), which only sets flags and so never touches a locked one.
- * FIXME: before Linux 5.12 (no mount_setattr) submounts keep their own flags.
+ * mount_setattr(AT_RECURSIVE), which only sets flags and so never touches a locked one; before Linux 5.12 each
+ * submount is remounted like the top one (remount_submounts_read_only).
  */
+static void remount_read_only(int fd, unsigned long extra, bool recursive, const char *what);
+
+/* The mount id of the mount `fd` is on, from /proc/self/fdinfo (Linux 3.15+). */
+static long mount_id_of(int fd, const char *what)
+{
+    char path[80];
+    snprintf(path, sizeof path, "/oldroot/proc/self/fdinfo/%d", fd);
+    FILE *info = fopen(path, "re");
+    if (info == NULL)
+        die_with_errno("%s: open %s", what, path);
+    long id = -1;
+    char line[256];
+    while (fgets(line, sizeof line, info) != NULL) {
+        if (sscanf(line, "mnt_id: %ld", &id) == 1)
+            break;
+    }
+    fclose(info);
+    if (id < 0)
+        die("%s: no mnt_id in %s", what, path);
+    return id;
+}
+
+/* Undo mountinfo's octal escapes (\040 for a space, ...) in place. */
+static void unescape_mount_point(char *text)
+{
+    char *out = text;
+    for (char *in = text; *in != '\0'; in++) {
+        if (in[0] == '\\' && in[1] >= '0' && in[1] <= '3' && in[2] >= '0' && in[2] <= '7' && in[3] >= '0' && in[3] <= '7') {
+            *out++ = (char)((in[1] - '0') * 64 + (in[2] - '0') * 8 + (in[3] - '0'));
+            in += 3;
+        } else {
+            *out++ = *in;
+        }
+    }
+    *out = '\0';
+}
+
+#define MAX_SUBMOUNTS 4096
+
+/*
+ * Before Linux 5.12: the submounts of the mount at `fd` (every mount whose chain of parents reaches it, from
+ * /proc/self/mountinfo) are remounted read-only one by one, each keeping its own locked flags. Mount points there
+ * are the kernel's own canonical paths, relative to the current (base) root.
+ */
+static void remount_submounts_read_only(int fd, unsigned long extra, const char *what)
+{
+    long ids[MAX_SUBMOUNTS];
+    size_t count = 0;
+    ids[count++] = mount_id_of(fd, what);
+    bool grew = true;
+    /* Until nothing new: a child can be listed before its parent. */
+    while (grew) {
+        grew = false;
+        FILE *table = fopen("/oldroot/proc/self/mountinfo", "re");
+        if (table == NULL)
+            die_with_errno("%s: open /proc/self/mountinfo", what);
+        char *line = NULL;
+        size_t capacity = 0;
+        while (getline(&line, &capacity, table) > 0) {
+            long id, parent;
+            char point[PATH_MAX];
+            if (sscanf(line, "%ld %ld %*s %*s %4095s", &id, &parent, point) != 3)
+                continue;
+            bool known = false, under = false;
+            for (size_t i = 0; i < count; i++) {
+                known |= ids[i] == id;
+                under |= ids[i] == parent;
+            }
+            if (known || !under)
+                continue;
+            if (count == MAX_SUBMOUNTS)
+                die("%s: more than %d submounts", what, MAX_SUBMOUNTS);
+            ids[count++] = id;
+            grew = true;
+            unescape_mount_point(point);
+            int sub = open(point, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+            if (sub < 0)
+                die_with_errno("%s: open the submount %s", what, point);
+            /* Only if that path still shows this submount (not something stacked over it). */
+            if (mount_id_of(sub, what) == id) {
+                char *sub_what = xasprintf("%s (submount %s)", what, point);
+                remount_read_only(sub, extra, false, sub_what);
+                free(sub_what);
+            }
+            xclose(sub);
+        }
+        free(line);
+        fclose(table);
+    }
+    debug("%s: %zu submounts remounted read-only one by one (no mount_setattr)", what, count - 1);
+}
+
 static void remount_read_only(int fd, unsigned long extra, bool recursive, const char *what)
 {
     static const struct {
@@ -324,8 +420,14 @@ static void remount_read_only(int fd, unsigned long extra, bool recursive, const
         .attr_set = MOUNT_ATTR_RDONLY | ((extra & MS_NOSUID) ? MOUNT_ATTR_NOSUID : 0) |
                     ((extra & MS_NODEV) ? MOUNT_ATTR_NODEV : 0) | ((extra & MS_NOEXEC) ? MOUNT_ATTR_NOEXEC : 0),
     };
-    if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0 && errno != ENOSYS)
-        die_with_errno("%s: cannot make the submounts read-only", what);
+    if (!mount_setattr_missing) {
+        if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) == 0)
+            return;
+        if (errno != ENOSYS)
+            die_with_errno("%s: cannot make the submounts read-only", what);
+        mount_setattr_missing = true;
+    }
+    remount_submounts_read_only(fd, extra, what);
 }
 
 /* Mount propagation: host mounts (e.g. autofs under /cvmfs) still reach us, nothing of ours reaches the host. */
@@ -590,7 +692,11 @@ void mount_dev_minimal(const char *ctr)
         die_with_errno("DEV_MINIMAL %s: cannot mount the shm tmpfs", ctr);
     xclose(pts);
     xclose(shm);
-    xclose(dev);
+    /* Read-only at the end, like the UNDERLAY skeletons: later MKDIR/MKFILE (e.g. --nv's /dev/nvidia0) still work,
+     * the payload cannot add entries to /dev. shm and pts are their own mounts and stay writable. */
+    if (skeleton_count == MAX_SKELETONS)
+        die("DEV_MINIMAL %s: more than %d read-only-at-the-end mounts", ctr, MAX_SKELETONS);
+    skeleton_fds[skeleton_count++] = dev;
     debug("minimal /dev at %s", ctr);
 }
 
@@ -630,7 +736,7 @@ void mount_pivot_into_new_root(void)
 {
     for (size_t i = 0; i < skeleton_count; i++) {
         /* Not recursive: read-write binds made beneath the skeleton stay read-write. */
-        remount_read_only(skeleton_fds[i], MS_NOSUID | MS_NODEV, false, "UNDERLAY (making the skeleton read-only)");
+        remount_read_only(skeleton_fds[i], MS_NOSUID | MS_NODEV, false, "UNDERLAY or DEV_MINIMAL (making it read-only)");
         xclose(skeleton_fds[i]);
     }
     xclose(newroot_fd);
