@@ -52,6 +52,24 @@ public sealed class IsolationTests(FrontEndSandbox sandbox)
     }
 
     [Fact]
+    public void Ipc_namespace_is_new_exactly_with_ipc_or_containall_unless_the_config_forbids_it()
+    {
+        var host = new FileInfo("/proc/self/ns/ipc").LinkTarget;
+        string Inside(string? config, params string[] options)
+        {
+            var r = sandbox.Run(["exec", .. options, sandbox.Image, "readlink", "/proc/self/ns/ipc"], config: config);
+            Assert.True(r.ExitCode == 0, r.ToString());
+            return r.Stdout.Trim();
+        }
+
+        Assert.Equal(host, Inside(null));
+        Assert.NotEqual(host, Inside(null, "-i"));
+        Assert.NotEqual(host, Inside(null, "--ipc"));
+        Assert.NotEqual(host, Inside(null, "-C"));
+        Assert.Equal(host, Inside(sandbox.WriteConfig("no-ipc", "allow ipc ns = no\n"), "-i"));
+    }
+
+    [Fact]
     public void A_setuid_root_binary_in_the_image_gains_nothing()
     {
         var image = Support.BusyboxImage.Create(Path.Combine(sandbox.Root, "img-setuid"));
