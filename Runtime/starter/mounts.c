@@ -648,14 +648,17 @@ void mount_proc(const char *ctr)
     debug("new procfs at %s", ctr);
 }
 
-/* A minimal /dev: a tmpfs with the harmless host devices bound in, a new devpts instance and a shm tmpfs. */
-void mount_dev_minimal(const char *ctr)
+/* A minimal /dev: a tmpfs with the harmless host devices bound in, a new devpts instance (unless `devpts` is
+ * false: DEV_MINIMAL_NO_PTS, for `mount devpts = no`) and a shm tmpfs. */
+void mount_dev_minimal(const char *ctr, bool devpts)
 {
     static const char *const devices[] = { "null", "zero", "full", "random", "urandom", "tty" };
     static const char *const links[][2] = {
-        { "ptmx", "pts/ptmx" },         { "fd", "/proc/self/fd" },        { "stdin", "/proc/self/fd/0" },
-        { "stdout", "/proc/self/fd/1" }, { "stderr", "/proc/self/fd/2" },
+        { "fd", "/proc/self/fd" },        { "stdin", "/proc/self/fd/0" },
+        { "stdout", "/proc/self/fd/1" }, { "stderr", "/proc/self/fd/2" }, { "ptmx", "pts/ptmx" },
     };
+    /* The last link, ptmx, only with a devpts. */
+    size_t link_count = sizeof links / sizeof links[0] - (devpts ? 0 : 1);
     int target = resolve_in_container(ctr, O_PATH | O_DIRECTORY, "DEV_MINIMAL");
     if (mount("tmpfs", fd_path(target).path, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k") < 0)
         die_with_errno("DEV_MINIMAL %s: cannot mount the tmpfs", ctr);
@@ -676,28 +679,34 @@ void mount_dev_minimal(const char *ctr)
         xclose(node);
         free(host);
     }
-    for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
+    for (size_t i = 0; i < link_count; i++) {
         if (symlinkat(links[i][1], dev, links[i][0]) < 0)
             die_with_errno("DEV_MINIMAL %s: symlink %s", ctr, links[i][0]);
     }
-    if (mkdirat(dev, "pts", 0755) < 0 || mkdirat(dev, "shm", 01777) < 0)
-        die_with_errno("DEV_MINIMAL %s: mkdir", ctr);
-    int pts = openat(dev, "pts", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (devpts) {
+        if (mkdirat(dev, "pts", 0755) < 0)
+            die_with_errno("DEV_MINIMAL %s: mkdir pts", ctr);
+        int pts = openat(dev, "pts", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (pts < 0)
+            die_with_errno("DEV_MINIMAL %s: open pts", ctr);
+        if (mount("devpts", fd_path(pts).path, "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=620") < 0)
+            die_with_errno("DEV_MINIMAL %s: cannot mount a new devpts instance", ctr);
+        xclose(pts);
+    }
+    if (mkdirat(dev, "shm", 01777) < 0)
+        die_with_errno("DEV_MINIMAL %s: mkdir shm", ctr);
     int shm = openat(dev, "shm", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (pts < 0 || shm < 0)
-        die_with_errno("DEV_MINIMAL %s: open pts or shm", ctr);
-    if (mount("devpts", fd_path(pts).path, "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=620") < 0)
-        die_with_errno("DEV_MINIMAL %s: cannot mount a new devpts instance", ctr);
+    if (shm < 0)
+        die_with_errno("DEV_MINIMAL %s: open shm", ctr);
     if (mount("tmpfs", fd_path(shm).path, "tmpfs", MS_NOSUID | MS_NODEV, "mode=01777") < 0)
         die_with_errno("DEV_MINIMAL %s: cannot mount the shm tmpfs", ctr);
-    xclose(pts);
     xclose(shm);
     /* Read-only at the end, like the UNDERLAY skeletons: later MKDIR/MKFILE (e.g. --nv's /dev/nvidia0) still work,
      * the payload cannot add entries to /dev. shm and pts are their own mounts and stay writable. */
     if (skeleton_count == MAX_SKELETONS)
         die("DEV_MINIMAL %s: more than %d read-only-at-the-end mounts", ctr, MAX_SKELETONS);
     skeleton_fds[skeleton_count++] = dev;
-    debug("minimal /dev at %s", ctr);
+    debug("minimal /dev at %s%s", ctr, devpts ? "" : " (no devpts)");
 }
 
 /* FILE: the content is written into the base tmpfs (ours, outside the image) and bound read-only at `ctr`. */

@@ -16,7 +16,7 @@ void mount_mkfile(const char *ctr);
 void mount_bind(const char *op, const char *host, const char *ctr, bool read_only);
 void mount_tmpfs(const char *ctr, unsigned long long size);
 void mount_proc(const char *ctr);
-void mount_dev_minimal(const char *ctr);
+void mount_dev_minimal(const char *ctr, bool devpts);
 void mount_file(const char *ctr, const char *content);
 void mount_pivot_into_new_root(void);
 
