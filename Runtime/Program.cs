@@ -24,7 +24,7 @@ internal static class Program
             environment[(string)entry.Key] = (string?)entry.Value ?? string.Empty;
         }
 
-        var messages = new Messages(Console.Error, MessageLevel.Info, Libc.GetUid(), Libc.GetPid());
+        var messages = new Messages(() => Console.Error, MessageLevel.Info, Libc.GetUid(), Libc.GetPid());
         try
         {
             return Run(args, environment, messages);

@@ -10,14 +10,26 @@ namespace CvmfsImages.Runtime.Diagnostics;
 /// </summary>
 internal sealed class Messages
 {
-    private readonly TextWriter _writer;
+    private readonly Func<TextWriter> _openWriter;
     private readonly uint _uid;
     private readonly int _pid;
+    private TextWriter? _writer;
 
     public Messages(TextWriter writer, MessageLevel threshold, uint uid, int pid)
+        : this(() => writer, threshold, uid, pid)
     {
         ArgumentNullException.ThrowIfNull(writer);
-        _writer = writer;
+    }
+
+    /// <param name="openWriter">called on the first message only: a run that prints nothing never sets up
+    /// <see cref="Console.Error"/> (part of the start-up cost of every job).</param>
+    /// <param name="threshold">messages at this level or more severe are written.</param>
+    /// <param name="uid">the caller's uid, for the debug format.</param>
+    /// <param name="pid">this process's id, for the debug format.</param>
+    public Messages(Func<TextWriter> openWriter, MessageLevel threshold, uint uid, int pid)
+    {
+        ArgumentNullException.ThrowIfNull(openWriter);
+        _openWriter = openWriter;
         Threshold = threshold;
         _uid = uid;
         _pid = pid;
@@ -44,7 +56,7 @@ internal sealed class Messages
     /// <summary>The text of one message line (without the newline), as it would be written.</summary>
     public string Format(MessageLevel level, string message, string function)
     {
-        var name = level.ToString().ToUpperInvariant();
+        var name = Name(level);
         // One line per message: a path or value containing a newline must not forge a second message.
         message = message.Replace('\n', ' ').Replace('\r', ' ');
         if (IsDebug)
@@ -56,6 +68,18 @@ internal sealed class Messages
         return string.Create(CultureInfo.InvariantCulture, $"{name + ":",-9}{message}");
     }
 
+    // Not Enum.ToString(): that goes through reflection metadata, which the NativeAOT front end avoids at start.
+    private static string Name(MessageLevel level) => level switch
+    {
+        MessageLevel.Fatal => "FATAL",
+        MessageLevel.Error => "ERROR",
+        MessageLevel.Warning => "WARNING",
+        MessageLevel.Info => "INFO",
+        MessageLevel.Verbose => "VERBOSE",
+        MessageLevel.Debug => "DEBUG",
+        _ => throw new ArgumentOutOfRangeException(nameof(level), level, "unknown message level"),
+    };
+
     private void Write(MessageLevel level, string message, string function)
     {
         if (level != MessageLevel.Fatal && level > Threshold)
@@ -63,6 +87,7 @@ internal sealed class Messages
             return;
         }
 
+        _writer ??= _openWriter();
         _writer.WriteLine(Format(level, message, function));
         _writer.Flush();
     }

@@ -36,8 +36,7 @@ internal static class ImageInspector
 
         if (invocation.InspectJson)
         {
-            var document = new InspectDocument { Data = new InspectData { Attributes = attributes } };
-            output.WriteLine(JsonSerializer.Serialize(document, InspectJsonContext.Default.InspectDocument));
+            output.WriteLine(attributes.WriteJson());
             return 0;
         }
 

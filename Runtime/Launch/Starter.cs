@@ -89,8 +89,8 @@ internal static class Starter
         }
 
         var argv = new List<string> { starterPath, Op.ProtocolMagic, "--ops-fd", fd.ToString(System.Globalization.CultureInfo.InvariantCulture) };
-        Console.Out.Flush();
-        Console.Error.Flush();
+        // Nothing to flush: messages are flushed as they are written, and only --version, help and inspect (which
+        // never get here) write to stdout. Touching Console here would set it up for nothing on every job.
         var pointers = new nint[argv.Count + 1];
         try
         {

@@ -9,6 +9,9 @@ namespace CvmfsImages.Runtime.Planning;
 /// <summary>Which mounts the container gets, from the policy and the request.</summary>
 internal sealed partial class ContainerPlanner
 {
+    /// <summary>How much of the image's /etc/passwd or /etc/group is read (a larger file is cut there).</summary>
+    private const int MaxImageFileBytes = 1024 * 1024;
+
     private (string? Source, string Destination, MountKind? Kind) Home()
     {
         if (Inv.Home is { } spec)
@@ -270,11 +273,12 @@ internal sealed partial class ContainerPlanner
         var host = _view.ImageRoot + resolved.Existing;
         try
         {
-            using var stream = new FileStream(host, FileMode.Open, FileAccess.Read, FileShare.Read);
-            var buffer = new byte[1024 * 1024];
+            // Sized to the file (at most 1 MiB): a fixed 1 MiB buffer cost a large-object allocation on every job.
+            using var handle = File.OpenHandle(host, FileMode.Open, FileAccess.Read, FileShare.Read);
+            var buffer = new byte[(int)Math.Min(RandomAccess.GetLength(handle), MaxImageFileBytes)];
             var total = 0;
             int n;
-            while (total < buffer.Length && (n = stream.Read(buffer, total, buffer.Length - total)) > 0)
+            while (total < buffer.Length && (n = RandomAccess.Read(handle, buffer.AsSpan(total), total)) > 0)
             {
                 total += n;
             }

@@ -82,7 +82,7 @@ internal sealed partial class ContainerPlanner
             MountKind.BindProc => Op.Of("BIND_PROC", canonical),
             MountKind.Sys => Op.Of("SYS", canonical),
             MountKind.Dev => Op.Of("DEV", canonical),
-            MountKind.DevMinimal => Op.Of("DEV_MINIMAL", canonical),
+            MountKind.DevMinimal => Op.Of(Config.MountDevPts ? "DEV_MINIMAL" : "DEV_MINIMAL_NO_PTS", canonical),
             MountKind.File => Op.Of("FILE", canonical, request.Content ?? string.Empty),
             _ => throw new InvalidOperationException($"unknown mount kind {request.Kind}"),
         });

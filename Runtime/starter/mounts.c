@@ -15,13 +15,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
+#include <linux/magic.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -58,9 +61,12 @@ struct starter_mount_attr {
 
 static int oldroot_fd = -1;
 static int newroot_fd = -1;
-/* The tmpfs skeletons made by UNDERLAY: remounted read-only once every MKDIR / MKFILE beneath them is done. */
+/* The tmpfs skeletons made by UNDERLAY and the DEV_MINIMAL tmpfs: remounted read-only once every MKDIR / MKFILE
+ * beneath them is done. */
 static int skeleton_fds[MAX_SKELETONS];
 static size_t skeleton_count = 0;
+
+static void xclose(int fd);
 
 typedef struct {
     char path[64];
@@ -74,25 +80,158 @@ static FdPath fd_path(int fd)
     return result;
 }
 
-/* openat2 beneath `root`, never leaving it; -1 with errno on failure. `flags` are open(2) flags (O_PATH: a target). */
+/* Linux before 5.6 has no openat2: then walk_beneath does the same resolution by hand; before 5.12 there is no
+ * mount_setattr: then submounts are remounted read-only one by one. The test build (build/starter-walk,
+ * -DSTARTER_FORCE_RESOLVE_WALK) always takes both fallbacks, so that they are tested on new kernels. */
+#ifdef STARTER_FORCE_RESOLVE_WALK
+static bool openat2_missing = true;
+static bool mount_setattr_missing = true;
+#else
+static bool openat2_missing = false;
+static bool mount_setattr_missing = false;
+#endif
+
+#define WALK_MAX_DEPTH 256
+#define WALK_MAX_LINKS 40
+
+/* For the walk, as RESOLVE_NO_MAGICLINKS: every link in procfs but /proc/self and /proc/thread-self counts as a
+ * magic link (/proc/PID/root, cwd, exe, fd/N, ns/...), and is refused rather than read. */
+static bool is_magic_link(int dir, const char *name)
+{
+    struct statfs fs;
+    if (fstatfs(dir, &fs) < 0)
+        return true;
+    return fs.f_type == PROC_SUPER_MAGIC && strcmp(name, "self") != 0 && strcmp(name, "thread-self") != 0;
+}
+
+/*
+ * openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS) by hand, for kernels without openat2. The path is walked one
+ * component at a time from `root`, each component opened with O_NOFOLLOW relative to the previous one, so the
+ * kernel never follows a link and never sees "..":
+ *   - a symlink's target is read as text and spliced in front of the rest of the path; an absolute target
+ *     restarts at `root`. A /proc magic link is refused (ELOOP), as with RESOLVE_NO_MAGICLINKS;
+ *   - ".." pops our own stack of directory fds and stops at `root`;
+ *   - after the last open, a racing rename that put a symlink there is refused (ELOOP).
+ * At most WALK_MAX_LINKS links (ELOOP) and WALK_MAX_DEPTH levels. -1 with errno on failure.
+ */
+static int walk_beneath(int root, const char *path, int flags)
+{
+    int dirs[WALK_MAX_DEPTH];
+    size_t depth = 0;
+    dirs[0] = root; /* not ours: never closed */
+    char *pending = xstrdup(path);
+    const char *cursor = pending;
+    int links = 0, result = -1, error = 0;
+    for (;;) {
+        while (*cursor == '/')
+            cursor++;
+        if (*cursor == '\0') {
+            /* The path ends on a directory we hold (or on the root itself). */
+            result = openat(dirs[depth], ".", flags | O_CLOEXEC);
+            error = errno;
+            break;
+        }
+        size_t length = strcspn(cursor, "/");
+        char name[NAME_MAX + 1];
+        if (length > NAME_MAX) {
+            error = ENAMETOOLONG;
+            break;
+        }
+        memcpy(name, cursor, length);
+        name[length] = '\0';
+        cursor += length;
+        const char *after = cursor + strspn(cursor, "/");
+        bool last = *after == '\0';
+        if (strcmp(name, ".") == 0)
+            continue;
+        if (strcmp(name, "..") == 0) {
+            if (depth > 0)
+                xclose(dirs[depth--]);
+            continue;
+        }
+        struct stat info;
+        if (fstatat(dirs[depth], name, &info, AT_SYMLINK_NOFOLLOW) < 0) {
+            error = errno;
+            break;
+        }
+        if (S_ISLNK(info.st_mode) && is_magic_link(dirs[depth], name)) {
+            error = ELOOP;
+            break;
+        }
+        if (S_ISLNK(info.st_mode)) {
+            char target[PATH_MAX];
+            ssize_t got = readlinkat(dirs[depth], name, target, sizeof target - 1);
+            if (++links > WALK_MAX_LINKS || got < 0) {
+                error = got < 0 ? errno : ELOOP;
+                break;
+            }
+            target[got] = '\0';
+            if (target[0] == '/') {
+                while (depth > 0)
+                    xclose(dirs[depth--]);
+            }
+            char *spliced = xasprintf("%s/%s", target, cursor);
+            free(pending);
+            pending = spliced;
+            cursor = pending;
+            continue;
+        }
+        if (last) {
+            result = openat(dirs[depth], name, flags | O_NOFOLLOW | O_CLOEXEC);
+            error = errno;
+            struct stat opened;
+            if (result >= 0 && (fstat(result, &opened) < 0 || S_ISLNK(opened.st_mode))) {
+                xclose(result);
+                result = -1;
+                error = ELOOP;
+            }
+            break;
+        }
+        if (!S_ISDIR(info.st_mode) || depth + 1 == WALK_MAX_DEPTH) {
+            error = S_ISDIR(info.st_mode) ? ENAMETOOLONG : ENOTDIR;
+            break;
+        }
+        /* O_DIRECTORY: triggers an automount here (autofs under /cvmfs); with O_NOFOLLOW, a link that raced in
+         * fails with ENOTDIR instead of being followed. */
+        int next = openat(dirs[depth], name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (next < 0) {
+            error = errno;
+            break;
+        }
+        dirs[++depth] = next;
+    }
+    while (depth > 0)
+        xclose(dirs[depth--]);
+    free(pending);
+    errno = error;
+    return result;
+}
+
+/* `path` beneath `root`, never leaving it; -1 with errno on failure. `flags` are open(2) flags (O_PATH: a target). */
 static int try_resolve_beneath(int root, const char *path, int flags)
 {
-    struct open_how how = {
-        .flags = (unsigned long long)(flags | O_CLOEXEC | ((flags & O_PATH) ? 0 : O_NOCTTY)),
-        .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-    };
-    for (int attempt = 0;; attempt++) {
-        long fd = syscall(SYS_openat2, root, path, &how, sizeof how);
-        /* EAGAIN: a rename or mount raced with the resolution (RESOLVE_IN_ROOT checks for it); try again. */
-        if (fd >= 0 || errno != EAGAIN || attempt >= 32)
-            return (int)fd;
+    flags |= (flags & O_PATH) ? 0 : O_NOCTTY;
+    if (!openat2_missing) {
+        struct open_how how = {
+            .flags = (unsigned long long)(flags | O_CLOEXEC),
+            .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+        };
+        for (int attempt = 0;; attempt++) {
+            long fd = syscall(SYS_openat2, root, path, &how, sizeof how);
+            if (fd < 0 && errno == ENOSYS)
+                break;
+            /* EAGAIN: a rename or mount raced with the resolution (RESOLVE_IN_ROOT checks for it); try again. */
+            if (fd >= 0 || errno != EAGAIN || attempt >= 32)
+                return (int)fd;
+        }
+        openat2_missing = true;
+        debug("openat2 is not available (Linux before 5.6): resolving paths one component at a time");
     }
+    return walk_beneath(root, path, flags);
 }
 
 __attribute__((noreturn)) static void die_unresolved(int root, const char *path, const char *op)
 {
-    if (errno == ENOSYS)
-        die("%s: openat2 is not available (Linux 5.6 or later is required)", op);
     die_with_errno("%s: cannot resolve %s %s", op, path, root == newroot_fd ? "inside the image" : "on the host");
 }
 
@@ -160,9 +299,101 @@ static void xclose(int fd)
  * copied in (nosuid, nodev, noexec, the atime flags): a remount must repeat them or it fails with EPERM. So the
  * current flags are read back with fstatvfs and kept, and `extra` (nosuid, nodev) added.
  * With `recursive`, the submounts of a recursive bind get the same (read-only, and `extra`) through
- * mount_setattr(AT_RECURSIVE), which only sets flags and so never touches a locked one.
- * FIXME: before Linux 5.12 (no mount_setattr) submounts keep their own flags.
+ * mount_setattr(AT_RECURSIVE), which only sets flags and so never touches a locked one; before Linux 5.12 each
+ * submount is remounted like the top one (remount_submounts_read_only).
  */
+static void remount_read_only(int fd, unsigned long extra, bool recursive, const char *what);
+
+/* The mount id of the mount `fd` is on, from /proc/self/fdinfo (Linux 3.15+). */
+static long mount_id_of(int fd, const char *what)
+{
+    char path[80];
+    snprintf(path, sizeof path, "/oldroot/proc/self/fdinfo/%d", fd);
+    FILE *info = fopen(path, "re");
+    if (info == NULL)
+        die_with_errno("%s: open %s", what, path);
+    long id = -1;
+    char line[256];
+    while (fgets(line, sizeof line, info) != NULL) {
+        if (sscanf(line, "mnt_id: %ld", &id) == 1)
+            break;
+    }
+    fclose(info);
+    if (id < 0)
+        die("%s: no mnt_id in %s", what, path);
+    return id;
+}
+
+/* Undo mountinfo's octal escapes (\040 for a space, ...) in place. */
+static void unescape_mount_point(char *text)
+{
+    char *out = text;
+    for (char *in = text; *in != '\0'; in++) {
+        if (in[0] == '\\' && in[1] >= '0' && in[1] <= '3' && in[2] >= '0' && in[2] <= '7' && in[3] >= '0' && in[3] <= '7') {
+            *out++ = (char)((in[1] - '0') * 64 + (in[2] - '0') * 8 + (in[3] - '0'));
+            in += 3;
+        } else {
+            *out++ = *in;
+        }
+    }
+    *out = '\0';
+}
+
+#define MAX_SUBMOUNTS 4096
+
+/*
+ * Before Linux 5.12: the submounts of the mount at `fd` (every mount whose chain of parents reaches it, from
+ * /proc/self/mountinfo) are remounted read-only one by one, each keeping its own locked flags. Mount points there
+ * are the kernel's own canonical paths, relative to the current (base) root.
+ */
+static void remount_submounts_read_only(int fd, unsigned long extra, const char *what)
+{
+    long ids[MAX_SUBMOUNTS];
+    size_t count = 0;
+    ids[count++] = mount_id_of(fd, what);
+    bool grew = true;
+    /* Until nothing new: a child can be listed before its parent. */
+    while (grew) {
+        grew = false;
+        FILE *table = fopen("/oldroot/proc/self/mountinfo", "re");
+        if (table == NULL)
+            die_with_errno("%s: open /proc/self/mountinfo", what);
+        char *line = NULL;
+        size_t capacity = 0;
+        while (getline(&line, &capacity, table) > 0) {
+            long id, parent;
+            char point[PATH_MAX];
+            if (sscanf(line, "%ld %ld %*s %*s %4095s", &id, &parent, point) != 3)
+                continue;
+            bool known = false, under = false;
+            for (size_t i = 0; i < count; i++) {
+                known |= ids[i] == id;
+                under |= ids[i] == parent;
+            }
+            if (known || !under)
+                continue;
+            if (count == MAX_SUBMOUNTS)
+                die("%s: more than %d submounts", what, MAX_SUBMOUNTS);
+            ids[count++] = id;
+            grew = true;
+            unescape_mount_point(point);
+            int sub = open(point, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+            if (sub < 0)
+                die_with_errno("%s: open the submount %s", what, point);
+            /* Only if that path still shows this submount (not something stacked over it). */
+            if (mount_id_of(sub, what) == id) {
+                char *sub_what = xasprintf("%s (submount %s)", what, point);
+                remount_read_only(sub, extra, false, sub_what);
+                free(sub_what);
+            }
+            xclose(sub);
+        }
+        free(line);
+        fclose(table);
+    }
+    debug("%s: %zu submounts remounted read-only one by one (no mount_setattr)", what, count - 1);
+}
+
 static void remount_read_only(int fd, unsigned long extra, bool recursive, const char *what)
 {
     static const struct {
@@ -189,8 +420,14 @@ static void remount_read_only(int fd, unsigned long extra, bool recursive, const
         .attr_set = MOUNT_ATTR_RDONLY | ((extra & MS_NOSUID) ? MOUNT_ATTR_NOSUID : 0) |
                     ((extra & MS_NODEV) ? MOUNT_ATTR_NODEV : 0) | ((extra & MS_NOEXEC) ? MOUNT_ATTR_NOEXEC : 0),
     };
-    if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0 && errno != ENOSYS)
-        die_with_errno("%s: cannot make the submounts read-only", what);
+    if (!mount_setattr_missing) {
+        if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) == 0)
+            return;
+        if (errno != ENOSYS)
+            die_with_errno("%s: cannot make the submounts read-only", what);
+        mount_setattr_missing = true;
+    }
+    remount_submounts_read_only(fd, extra, what);
 }
 
 /* Mount propagation: host mounts (e.g. autofs under /cvmfs) still reach us, nothing of ours reaches the host. */
@@ -411,14 +648,17 @@ void mount_proc(const char *ctr)
     debug("new procfs at %s", ctr);
 }
 
-/* A minimal /dev: a tmpfs with the harmless host devices bound in, a new devpts instance and a shm tmpfs. */
-void mount_dev_minimal(const char *ctr)
+/* A minimal /dev: a tmpfs with the harmless host devices bound in, a new devpts instance (unless `devpts` is
+ * false: DEV_MINIMAL_NO_PTS, for `mount devpts = no`) and a shm tmpfs. */
+void mount_dev_minimal(const char *ctr, bool devpts)
 {
     static const char *const devices[] = { "null", "zero", "full", "random", "urandom", "tty" };
     static const char *const links[][2] = {
-        { "ptmx", "pts/ptmx" },         { "fd", "/proc/self/fd" },        { "stdin", "/proc/self/fd/0" },
-        { "stdout", "/proc/self/fd/1" }, { "stderr", "/proc/self/fd/2" },
+        { "fd", "/proc/self/fd" },        { "stdin", "/proc/self/fd/0" },
+        { "stdout", "/proc/self/fd/1" }, { "stderr", "/proc/self/fd/2" }, { "ptmx", "pts/ptmx" },
     };
+    /* The last link, ptmx, only with a devpts. */
+    size_t link_count = sizeof links / sizeof links[0] - (devpts ? 0 : 1);
     int target = resolve_in_container(ctr, O_PATH | O_DIRECTORY, "DEV_MINIMAL");
     if (mount("tmpfs", fd_path(target).path, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k") < 0)
         die_with_errno("DEV_MINIMAL %s: cannot mount the tmpfs", ctr);
@@ -439,24 +679,34 @@ void mount_dev_minimal(const char *ctr)
         xclose(node);
         free(host);
     }
-    for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
+    for (size_t i = 0; i < link_count; i++) {
         if (symlinkat(links[i][1], dev, links[i][0]) < 0)
             die_with_errno("DEV_MINIMAL %s: symlink %s", ctr, links[i][0]);
     }
-    if (mkdirat(dev, "pts", 0755) < 0 || mkdirat(dev, "shm", 01777) < 0)
-        die_with_errno("DEV_MINIMAL %s: mkdir", ctr);
-    int pts = openat(dev, "pts", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (devpts) {
+        if (mkdirat(dev, "pts", 0755) < 0)
+            die_with_errno("DEV_MINIMAL %s: mkdir pts", ctr);
+        int pts = openat(dev, "pts", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (pts < 0)
+            die_with_errno("DEV_MINIMAL %s: open pts", ctr);
+        if (mount("devpts", fd_path(pts).path, "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=620") < 0)
+            die_with_errno("DEV_MINIMAL %s: cannot mount a new devpts instance", ctr);
+        xclose(pts);
+    }
+    if (mkdirat(dev, "shm", 01777) < 0)
+        die_with_errno("DEV_MINIMAL %s: mkdir shm", ctr);
     int shm = openat(dev, "shm", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (pts < 0 || shm < 0)
-        die_with_errno("DEV_MINIMAL %s: open pts or shm", ctr);
-    if (mount("devpts", fd_path(pts).path, "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=620") < 0)
-        die_with_errno("DEV_MINIMAL %s: cannot mount a new devpts instance", ctr);
+    if (shm < 0)
+        die_with_errno("DEV_MINIMAL %s: open shm", ctr);
     if (mount("tmpfs", fd_path(shm).path, "tmpfs", MS_NOSUID | MS_NODEV, "mode=01777") < 0)
         die_with_errno("DEV_MINIMAL %s: cannot mount the shm tmpfs", ctr);
-    xclose(pts);
     xclose(shm);
-    xclose(dev);
-    debug("minimal /dev at %s", ctr);
+    /* Read-only at the end, like the UNDERLAY skeletons: later MKDIR/MKFILE (e.g. --nv's /dev/nvidia0) still work,
+     * the payload cannot add entries to /dev. shm and pts are their own mounts and stay writable. */
+    if (skeleton_count == MAX_SKELETONS)
+        die("DEV_MINIMAL %s: more than %d read-only-at-the-end mounts", ctr, MAX_SKELETONS);
+    skeleton_fds[skeleton_count++] = dev;
+    debug("minimal /dev at %s%s", ctr, devpts ? "" : " (no devpts)");
 }
 
 /* FILE: the content is written into the base tmpfs (ours, outside the image) and bound read-only at `ctr`. */
@@ -495,7 +745,7 @@ void mount_pivot_into_new_root(void)
 {
     for (size_t i = 0; i < skeleton_count; i++) {
         /* Not recursive: read-write binds made beneath the skeleton stay read-write. */
-        remount_read_only(skeleton_fds[i], MS_NOSUID | MS_NODEV, false, "UNDERLAY (making the skeleton read-only)");
+        remount_read_only(skeleton_fds[i], MS_NOSUID | MS_NODEV, false, "UNDERLAY or DEV_MINIMAL (making it read-only)");
         xclose(skeleton_fds[i]);
     }
     xclose(newroot_fd);

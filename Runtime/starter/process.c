@@ -7,8 +7,13 @@
  * payload's status. The outer starter (outside the PID namespace) forwards signals to PID 1 the same way.
  */
 #define _GNU_SOURCE
+#include <endian.h>
 #include <errno.h>
+#include <linux/audit.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,6 +22,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -90,6 +96,59 @@ void drop_all_capabilities(void)
     memset(data, 0, sizeof data);
     if (syscall(SYS_capset, &header, data) < 0)
         die_with_errno("capset (dropping every capability)");
+}
+
+/* The architectures whose ioctl(2) the terminal filter below knows: the native one and its 32-bit compat ABI. */
+#if defined(__x86_64__)
+#define NATIVE_AUDIT_ARCH AUDIT_ARCH_X86_64
+#define COMPAT_AUDIT_ARCH AUDIT_ARCH_I386
+#define COMPAT_NR_IOCTL 54
+/* x32 (same audit arch as x86_64, syscall numbers with bit 30 set) has its own ioctl entry, 514. */
+#define X32_NR_IOCTL (0x40000000 + 514)
+#elif defined(__aarch64__)
+#define NATIVE_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#define COMPAT_AUDIT_ARCH AUDIT_ARCH_ARM
+#define COMPAT_NR_IOCTL 54
+#define X32_NR_IOCTL __NR_ioctl
+#else
+#error "the terminal filter knows x86_64 and aarch64 only: add this architecture's ioctl numbers"
+#endif
+/* The low 32 bits of ioctl's request argument (an int for the kernel: the high half may hold garbage). */
+#if __BYTE_ORDER == __LITTLE_ENDIAN
+#define REQUEST_LOW_WORD (offsetof(struct seccomp_data, args) + sizeof(__u64))
+#else
+#define REQUEST_LOW_WORD (offsetof(struct seccomp_data, args) + sizeof(__u64) + sizeof(__u32))
+#endif
+
+/*
+ * The payload shares the caller's terminal and session (as with Singularity, there is no setsid: job control and
+ * Ctrl-C keep working in `singularity shell`). Two ioctls would let it type into that terminal, so that its text
+ * runs in the caller's shell after the container exits, outside the container: TIOCSTI (push input bytes) and
+ * TIOCLINUX (subcode 2/3: paste the console selection). A seccomp filter makes both fail with EPERM, for the
+ * native and the 32-bit ABI; every other syscall and ioctl is unaffected. no_new_privs is already set, which is
+ * what lets an unprivileged process install it; it is inherited by everything the payload starts.
+ */
+void forbid_terminal_injection(void)
+{
+    struct sock_filter code[] = {
+        /* 0 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+        /* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NATIVE_AUDIT_ARCH, 0, 3),   /* else 5 */
+        /* 2 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        /* 3 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_ioctl, 4, 0),          /* 8 */
+        /* 4 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, X32_NR_IOCTL, 3, 6),        /* 8, else 11 */
+        /* 5 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, COMPAT_AUDIT_ARCH, 0, 5),   /* else 11 */
+        /* 6 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        /* 7 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, COMPAT_NR_IOCTL, 0, 3),     /* else 11 */
+        /* 8 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, REQUEST_LOW_WORD),
+        /* 9 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCSTI, 2, 0),             /* 12 */
+        /* 10 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCLINUX, 1, 0),          /* 12 */
+        /* 11 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        /* 12 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)),
+    };
+    struct sock_fprog program = { .len = (unsigned short)(sizeof code / sizeof code[0]), .filter = code };
+    if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program, 0, 0) < 0)
+        die_with_errno("prctl(PR_SET_SECCOMP): cannot forbid TIOCSTI/TIOCLINUX on the terminal");
+    debug("TIOCSTI and TIOCLINUX are forbidden (seccomp)");
 }
 
 /* Close fds first..last (inclusive); close_range(2) where the kernel has it (5.9), else one by one. */
@@ -248,6 +307,7 @@ __attribute__((noreturn)) static void exec_payload(char **argv, char **envp)
 
 void run_payload(char **argv, char **envp, bool pid_namespace)
 {
+    forbid_terminal_injection();
     if (!pid_namespace) {
         close_inherited_fds();
         debug("exec %s", argv[0]);

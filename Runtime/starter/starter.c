@@ -55,6 +55,7 @@ typedef enum {
     OP_SYS,
     OP_DEV,
     OP_DEV_MINIMAL,
+    OP_DEV_MINIMAL_NO_PTS,
     OP_FILE,
     OP_CHDIR,
     OP_ENV,
@@ -84,6 +85,7 @@ static const struct {
     { "SYS", OP_SYS, 1 },
     { "DEV", OP_DEV, 1 },
     { "DEV_MINIMAL", OP_DEV_MINIMAL, 1 },
+    { "DEV_MINIMAL_NO_PTS", OP_DEV_MINIMAL_NO_PTS, 1 },
     { "FILE", OP_FILE, 2 },
     { "CHDIR", OP_CHDIR, 1 },
     { "ENV", OP_ENV, 1 },
@@ -152,6 +154,7 @@ static void check_op(Op *op, size_t index, OpList *list)
     case OP_SYS:
     case OP_DEV:
     case OP_DEV_MINIMAL:
+    case OP_DEV_MINIMAL_NO_PTS:
     case OP_CHDIR:
         check_absolute(op->name, op->arg[0]);
         break;
@@ -449,7 +452,10 @@ int main(int argc, char **argv)
             mount_bind("DEV", "/dev", op->arg[0], false);
             break;
         case OP_DEV_MINIMAL:
-            mount_dev_minimal(op->arg[0]);
+            mount_dev_minimal(op->arg[0], true);
+            break;
+        case OP_DEV_MINIMAL_NO_PTS:
+            mount_dev_minimal(op->arg[0], false);
             break;
         case OP_FILE:
             mount_file(op->arg[0], op->arg[1]);

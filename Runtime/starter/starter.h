@@ -16,7 +16,7 @@ void mount_mkfile(const char *ctr);
 void mount_bind(const char *op, const char *host, const char *ctr, bool read_only);
 void mount_tmpfs(const char *ctr, unsigned long long size);
 void mount_proc(const char *ctr);
-void mount_dev_minimal(const char *ctr);
+void mount_dev_minimal(const char *ctr, bool devpts);
 void mount_file(const char *ctr, const char *content);
 void mount_pivot_into_new_root(void);
 
@@ -25,6 +25,7 @@ void reset_inherited_signal_state(void);
 void block_forwarded_signals(void);
 void set_no_new_privs(void);
 void drop_all_capabilities(void);
+void forbid_terminal_injection(void);
 void close_inherited_fds(void);
 void close_inherited_fds_except(int keep);
 __attribute__((noreturn)) void forward_signals_until_exit(pid_t child, bool reap_all);

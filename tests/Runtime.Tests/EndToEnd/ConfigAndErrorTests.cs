@@ -30,6 +30,22 @@ public sealed class ConfigAndErrorTests(FrontEndSandbox sandbox)
     }
 
     [Fact]
+    public void Mount_devpts_no_leaves_the_minimal_dev_without_a_devpts()
+    {
+        const string script = "ls /dev | tr '\\n' ' '";
+        var with = Exec("mount dev = minimal\n", script);
+        Assert.True(with.ExitCode == 0, with.ToString());
+        Assert.Contains(" pts ", " " + with.Stdout, StringComparison.Ordinal);
+        Assert.Contains(" ptmx ", " " + with.Stdout, StringComparison.Ordinal);
+        var without = Exec("mount dev = minimal\nmount devpts = no\n", script);
+        Assert.True(without.ExitCode == 0, without.ToString());
+        Assert.DoesNotContain(" pts ", " " + without.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain(" ptmx ", " " + without.Stdout, StringComparison.Ordinal);
+        Assert.Contains(" null ", " " + without.Stdout, StringComparison.Ordinal);
+        Assert.Contains(" shm ", " " + without.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Config_bind_paths_are_mounted()
     {
         var site = sandbox.CreateFolder("site-cvmfs");

@@ -21,6 +21,13 @@ public sealed class FrontEndSandbox : IDisposable
     private readonly string _dotnetRoot = string.Empty;
 
     public FrontEndSandbox()
+        : this(null)
+    {
+    }
+
+    /// <param name="publishedFolder">a <c>dotnet publish</c> output (the NativeAOT command and its starter) to test
+    /// instead of this build's net10.0 output.</param>
+    internal FrontEndSandbox(string? publishedFolder)
     {
         Root = Directory.CreateTempSubdirectory("cvmfs-images-frontend-").FullName;
         File.SetUnixFileMode(Root, Mode0755);
@@ -30,7 +37,7 @@ public sealed class FrontEndSandbox : IDisposable
             return;
         }
 
-        var starter = FindStarter();
+        var starter = publishedFolder is null ? FindStarter() : Path.Combine(publishedFolder, "starter");
         if (starter is null)
         {
             _skipReason = "the starter is not built: run `make -C Runtime/starter` (dotnet build does it)";
@@ -54,7 +61,7 @@ public sealed class FrontEndSandbox : IDisposable
         // (e.g. /root/.dotnet), the running runtime and hostfxr are copied into the sandbox (about 80 MB, once).
         var framework = Path.GetDirectoryName(typeof(object).Assembly.Location)!;
         _dotnetRoot = Path.GetFullPath(Path.Combine(framework, "..", "..", ".."));
-        if (!IsWorldReadablePath(_dotnetRoot))
+        if (publishedFolder is null && !IsWorldReadablePath(_dotnetRoot))
         {
             var copy = Path.Combine(Root, "dotnet");
             CopyTree(Path.Combine(_dotnetRoot, "host"), Path.Combine(copy, "host"));
@@ -68,9 +75,13 @@ public sealed class FrontEndSandbox : IDisposable
         }
 
         Bin = Directory.CreateDirectory(Path.Combine(Root, "bin")).FullName;
-        foreach (var name in new[] { "singularity", "singularity.dll", "singularity.deps.json", "singularity.runtimeconfig.json", "nvliblist.conf" })
+        var from = publishedFolder ?? AppContext.BaseDirectory;
+        string[] names = publishedFolder is null
+            ? ["singularity", "singularity.dll", "singularity.deps.json", "singularity.runtimeconfig.json", "nvliblist.conf"]
+            : ["singularity", "nvliblist.conf"];
+        foreach (var name in names)
         {
-            File.Copy(Path.Combine(AppContext.BaseDirectory, name), Path.Combine(Bin, name));
+            File.Copy(Path.Combine(from, name), Path.Combine(Bin, name));
             File.SetUnixFileMode(Path.Combine(Bin, name), Mode0755);
         }
 
@@ -79,7 +90,7 @@ public sealed class FrontEndSandbox : IDisposable
         File.SetUnixFileMode(Bin, Mode0755);
         Directory.CreateDirectory(Path.Combine(Root, "conf"));
         File.SetUnixFileMode(Path.Combine(Root, "conf"), Mode0755);
-        DefaultConfig = WriteConfig("default", File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "singularity.conf")));
+        DefaultConfig = WriteConfig("default", File.ReadAllText(Path.Combine(from, "singularity.conf")));
         Image = BusyboxImage.Create(Path.Combine(Root, "img"));
     }
 

@@ -52,6 +52,24 @@ public sealed class IsolationTests(FrontEndSandbox sandbox)
     }
 
     [Fact]
+    public void Ipc_namespace_is_new_exactly_with_ipc_or_containall_unless_the_config_forbids_it()
+    {
+        var host = new FileInfo("/proc/self/ns/ipc").LinkTarget;
+        string Inside(string? config, params string[] options)
+        {
+            var r = sandbox.Run(["exec", .. options, sandbox.Image, "readlink", "/proc/self/ns/ipc"], config: config);
+            Assert.True(r.ExitCode == 0, r.ToString());
+            return r.Stdout.Trim();
+        }
+
+        Assert.Equal(host, Inside(null));
+        Assert.NotEqual(host, Inside(null, "-i"));
+        Assert.NotEqual(host, Inside(null, "--ipc"));
+        Assert.NotEqual(host, Inside(null, "-C"));
+        Assert.Equal(host, Inside(sandbox.WriteConfig("no-ipc", "allow ipc ns = no\n"), "-i"));
+    }
+
+    [Fact]
     public void A_setuid_root_binary_in_the_image_gains_nothing()
     {
         var image = Support.BusyboxImage.Create(Path.Combine(sandbox.Root, "img-setuid"));
@@ -76,6 +94,22 @@ public sealed class IsolationTests(FrontEndSandbox sandbox)
         var r = sandbox.Run(["exec", sandbox.Image, "ls", "/proc/self/fd"], shellSetup: "exec 7</etc/hostname 9</etc/passwd");
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Equal(["0", "1", "2", "3"], r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void The_payload_cannot_type_into_the_caller_s_terminal()
+    {
+        var image = Support.BusyboxImage.Create(Path.Combine(sandbox.Root, "img-tiocsti"));
+        Support.TerminalProbe.Build(Path.Combine(image, "probe"));
+        // Control: outside, on a pipe, the ioctls reach the tty layer and fail there (ENOTTY).
+        Assert.Equal("TIOCSTI ENOTTY\nTIOCLINUX ENOTTY\nTCGETS ENOTTY\n", Support.TerminalProbe.RunOnHost(Path.Combine(image, "probe")));
+        foreach (var options in new[] { Array.Empty<string>(), ["-p"] })
+        {
+            // Inside, the seccomp filter refuses TIOCSTI and TIOCLINUX before they get there; other ioctls pass.
+            var r = sandbox.Run(["exec", .. options, image, "/probe"]);
+            Assert.True(r.ExitCode == 0, r.ToString());
+            Assert.Equal("TIOCSTI EPERM\nTIOCLINUX EPERM\nTCGETS ENOTTY\n", r.Stdout);
+        }
     }
 
     [Fact]

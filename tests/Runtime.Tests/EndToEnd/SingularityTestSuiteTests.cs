@@ -15,6 +15,24 @@ public sealed class SingularityTestSuiteTests(FrontEndSandbox sandbox)
     }
 
     [Fact]
+    public void Stdin_reaches_the_payload_and_its_status_comes_back()
+    {
+        Assert.Equal(0, sandbox.Run(["exec", sandbox.Image, "sh"], stdin: "true\n").ExitCode);
+        Assert.Equal(1, sandbox.Run(["exec", sandbox.Image, "sh"], stdin: "false\n").ExitCode);
+        Assert.Equal(0, sandbox.Run(["shell", sandbox.Image], stdin: "true\n").ExitCode);
+        Assert.Equal(1, sandbox.Run(["shell", sandbox.Image], stdin: "false\n").ExitCode);
+        Assert.Equal("hello\n", sandbox.Run(["exec", "-p", sandbox.Image, "cat"], stdin: "hello\n").Stdout);
+    }
+
+    [Fact]
+    public void Relative_image_paths_and_a_trailing_slash_work()
+    {
+        var r = sandbox.Run(["exec", "./img/", "sh", "-c", "echo $SINGULARITY_NAME"], cwd: sandbox.Root);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal("img\n", r.Stdout);
+    }
+
+    [Fact]
     public void Workdir_with_contain_backs_tmp_and_var_tmp_and_home_on_the_host()
     {
         var work = sandbox.CreateFolder("workdir", worldWritable: true);

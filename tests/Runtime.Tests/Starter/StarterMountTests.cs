@@ -74,14 +74,24 @@ public sealed class StarterMountTests(StarterSandbox sandbox)
 
         var source = sandbox.CreateFolder("with-submount", worldWritable: true);
         Directory.CreateDirectory(Path.Combine(source, "inner"));
-        var result = sandbox.Run(
-            [.. sandbox.Standard(pid: true), "BIND", source, "/opt", "ro", .. StarterSandbox.Shell(
-                "touch /opt/inner/x; echo status $?; grep ' /opt/inner ' /proc/self/mountinfo | cut -d' ' -f6")],
-            shellSetup: $"mount -t tmpfs -o mode=0777 tmpfs {source}/inner",
-            privateMounts: true);
+        // The walk build also takes the fallback of kernels before 5.12 (no mount_setattr): submounts one by one.
+        foreach (var starter in sandbox.Resolvers())
+        {
+            var result = sandbox.Run(
+                [.. sandbox.Standard(pid: true), "BIND", source, "/opt", "ro", .. StarterSandbox.Shell(
+                    "touch /opt/inner/x /opt/inner/deeper/y; echo status $?; grep -E ' /opt/inner(/deeper)? ' /proc/self/mountinfo | cut -d' ' -f6")],
+                shellSetup: $"mount -t tmpfs -o mode=0777 tmpfs {source}/inner && mkdir -m 0777 {source}/inner/deeper && mount -t tmpfs -o mode=0777,noexec tmpfs {source}/inner/deeper",
+                privateMounts: true,
+                starter: starter);
 
-        Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.StartsWith("status 1\nro,", result.Stdout, StringComparison.Ordinal);
+            Assert.True(result.ExitCode == 0, starter + ": " + result);
+            var lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Equal("status 1", lines[0]);
+            Assert.Equal(3, lines.Length);
+            Assert.All(lines.Skip(1), flags => Assert.StartsWith("ro,", flags, StringComparison.Ordinal));
+            // The nested submount kept its own locked flag (noexec) while becoming read-only.
+            Assert.Contains(lines.Skip(1), flags => flags.Contains("noexec", StringComparison.Ordinal));
+        }
     }
 
     [Fact]
@@ -165,14 +175,17 @@ public sealed class StarterMountTests(StarterSandbox sandbox)
         var host = sandbox.CreateFolder("link-src-" + destination.Replace('/', '_'));
         File.WriteAllText(Path.Combine(host, "marker"), "inside\n");
 
-        var result = sandbox.Run([.. sandbox.Standard(pid: true, image), "BIND", host, destination, "ro", .. StarterSandbox.Shell(
-            "cat /etc/marker; grep ' /etc ' /proc/self/mountinfo | cut -d' ' -f4,5")]);
+        foreach (var starter in sandbox.Resolvers())
+        {
+            var result = sandbox.Run([.. sandbox.Standard(pid: true, image), "BIND", host, destination, "ro", .. StarterSandbox.Shell(
+                "cat /etc/marker; grep ' /etc ' /proc/self/mountinfo | cut -d' ' -f4,5")], starter: starter);
 
-        Assert.True(result.ExitCode == 0, result.ToString());
-        // The mount landed on the image's /etc (not the host's, not the base): the image's own /etc shows the marker.
-        Assert.StartsWith("inside\n", result.Stdout, StringComparison.Ordinal);
-        Assert.Contains(" /etc", result.Stdout, StringComparison.Ordinal);
-        Assert.False(File.Exists("/etc/marker"));
+            Assert.True(result.ExitCode == 0, starter + ": " + result);
+            // The mount landed on the image's /etc (not the host's, not the base): the image's own /etc shows the marker.
+            Assert.StartsWith("inside\n", result.Stdout, StringComparison.Ordinal);
+            Assert.Contains(" /etc", result.Stdout, StringComparison.Ordinal);
+            Assert.False(File.Exists("/etc/marker"));
+        }
     }
 
     [Theory]
@@ -191,11 +204,14 @@ public sealed class StarterMountTests(StarterSandbox sandbox)
         File.CreateSymbolicLink(Path.Combine(withLinks, "opt", "hostlink"), target);
         File.CreateSymbolicLink(Path.Combine(withLinks, "opt", "up"), "../../..");
 
-        var result = sandbox.Run([.. sandbox.Standard(pid: false, withLinks), "UNDERLAY", "/opt", op, resolvedPath, .. StarterSandbox.Exec("true")]);
+        foreach (var starter in sandbox.Resolvers())
+        {
+            var result = sandbox.Run([.. sandbox.Standard(pid: false, withLinks), "UNDERLAY", "/opt", op, resolvedPath, .. StarterSandbox.Exec("true")], starter: starter);
 
-        Assert.True(result.ExitCode == 255, result.ToString());
-        Assert.Contains(op + " " + resolvedPath, result.Stderr, StringComparison.Ordinal);
-        Assert.Empty(Directory.EnumerateFileSystemEntries(target));
+            Assert.True(result.ExitCode == 255, starter + ": " + result);
+            Assert.Contains(op + " " + resolvedPath, result.Stderr, StringComparison.Ordinal);
+            Assert.Empty(Directory.EnumerateFileSystemEntries(target));
+        }
     }
 
     [Fact]
@@ -226,7 +242,7 @@ public sealed class StarterMountTests(StarterSandbox sandbox)
     public void DEV_MINIMAL_has_the_harmless_devices_a_devpts_and_shm_only()
     {
         var result = sandbox.Run([.. sandbox.Prologue(pid: true), "PROC", "/proc", "DEV_MINIMAL", "/dev", "ENV", "PATH=/bin", .. StarterSandbox.Shell(
-            "ls /dev; echo x > /dev/null && echo null-ok; stat -c %a /dev/shm; touch /dev/shm/s && echo shm-ok; ls /dev/pts")]);
+            "ls /dev; echo x > /dev/null && echo null-ok; stat -c %a /dev/shm; touch /dev/shm/s && echo shm-ok; ls /dev/pts; touch /dev/new 2>/dev/null || echo dev-read-only")]);
 
         Assert.True(result.ExitCode == 0, result.ToString());
         var lines = result.Stdout.Split('\n');
@@ -235,6 +251,7 @@ public sealed class StarterMountTests(StarterSandbox sandbox)
         Assert.Contains("1777", lines);
         Assert.Contains("shm-ok", lines);
         Assert.Contains("ptmx", lines.SkipWhile(l => l != "shm-ok"));
+        Assert.Contains("dev-read-only", lines);
     }
 
     [Fact]
@@ -276,6 +293,26 @@ public sealed class StarterMountTests(StarterSandbox sandbox)
 
         Assert.True(result.ExitCode == 255, result.ToString());
         Assert.Contains("is not a directory but the destination is one", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Link_loops_and_proc_magic_links_do_not_resolve_with_either_resolver()
+    {
+        var image = sandbox.CreateImage("loops");
+        File.CreateSymbolicLink(Path.Combine(image, "loop"), "loop2");
+        File.CreateSymbolicLink(Path.Combine(image, "loop2"), "/loop");
+        var host = sandbox.CreateFolder("loop-src");
+        foreach (var starter in sandbox.Resolvers())
+        {
+            var loop = sandbox.Run([.. sandbox.Standard(pid: false, image), "BIND", host, "/loop/x", "rw", .. StarterSandbox.Exec("true")], starter: starter);
+            Assert.True(loop.ExitCode == 255, starter + ": " + loop);
+            Assert.Contains("cannot resolve /loop/x inside the image: Too many levels of symbolic links", loop.Stderr, StringComparison.Ordinal);
+
+            // /proc/self/root of the host's /proc (bound in) is a magic link to the starter's root: never followed.
+            var magic = sandbox.Run([.. sandbox.Standard(pid: false, image), "BIND", host, "/proc/self/root/opt", "rw", .. StarterSandbox.Exec("true")], starter: starter);
+            Assert.True(magic.ExitCode == 255, starter + ": " + magic);
+            Assert.Contains("cannot resolve /proc/self/root/opt inside the image", magic.Stderr, StringComparison.Ordinal);
+        }
     }
 
     // /var/etc -> /etc, /x -> ../../.. (climbs above the root: stays at the root), /abs -> /etc (absolute).

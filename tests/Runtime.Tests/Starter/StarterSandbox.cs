@@ -43,6 +43,14 @@ public sealed class StarterSandbox : IDisposable
         Starter = Path.Combine(Root, "starter");
         File.Copy(binary, Starter);
         File.SetUnixFileMode(Starter, Mode0755);
+        var walk = Path.Combine(Path.GetDirectoryName(binary)!, "starter-walk");
+        if (File.Exists(walk))
+        {
+            StarterWalk = Path.Combine(Root, "starter-walk");
+            File.Copy(walk, StarterWalk);
+            File.SetUnixFileMode(StarterWalk, Mode0755);
+        }
+
         Busybox = busybox;
         IsRoot = ReadStatusIds("Uid:") == 0;
         if (IsRoot)
@@ -75,6 +83,24 @@ public sealed class StarterSandbox : IDisposable
     public string Root { get; }
 
     public string Starter { get; } = string.Empty;
+
+    /// <summary>
+    /// The test build of the starter that resolves paths by its component walk, as on kernels without openat2
+    /// (<c>make</c> builds it next to the starter); null when it is not built.
+    /// </summary>
+    public string? StarterWalk { get; }
+
+    /// <summary>Both resolvers: the starter (openat2) and, when built, the walk of kernels before 5.6.</summary>
+    public IEnumerable<string> Resolvers()
+    {
+        RequireReady();
+        if (StarterWalk is null)
+        {
+            RequiredTool.SkipOrFail("Runtime/starter/build/starter-walk is not built: run `make -C Runtime/starter` (dotnet build does it)");
+        }
+
+        return [Starter, StarterWalk];
+    }
 
     public string Busybox { get; } = string.Empty;
 
@@ -158,8 +184,8 @@ public sealed class StarterSandbox : IDisposable
     }
 
     /// <summary>Run the starter with these op words as argv (after the magic word) and wait for it.</summary>
-    public StarterResult Run(IEnumerable<string> ops, string? shellSetup = null, bool privateMounts = false) =>
-        Run(Start(ops, shellSetup, privateMounts));
+    public StarterResult Run(IEnumerable<string> ops, string? shellSetup = null, bool privateMounts = false, string? starter = null) =>
+        Run(Start(ops, shellSetup, privateMounts, starter: starter));
 
     /// <summary>Wait for a started run and collect its output; a run that hangs is killed and fails the test.</summary>
     public static StarterResult Run(StartedStarter started)
@@ -182,7 +208,7 @@ public sealed class StarterSandbox : IDisposable
     /// the rest; with <paramref name="privateMounts"/> (root only) all of it runs in a private mount namespace, so
     /// the setup may mount things without touching the host.
     /// </summary>
-    public StartedStarter Start(IEnumerable<string> ops, string? shellSetup = null, bool privateMounts = false, bool rawArgv = false)
+    public StartedStarter Start(IEnumerable<string> ops, string? shellSetup = null, bool privateMounts = false, bool rawArgv = false, string? starter = null)
     {
         RequireReady();
         var info = new ProcessStartInfo
@@ -209,7 +235,7 @@ public sealed class StarterSandbox : IDisposable
             command.AddRange([_setpriv, "--reuid=" + Uid.ToString(CultureInfo.InvariantCulture), "--regid=" + Gid.ToString(CultureInfo.InvariantCulture), "--clear-groups"]);
         }
 
-        command.Add(Starter);
+        command.Add(starter ?? Starter);
         if (!rawArgv)
         {
             command.Add(Magic);

@@ -1,7 +1,0 @@
-namespace CvmfsImages.Runtime.Inspect;
-
-/// <summary><c>{"attributes": ...}</c>.</summary>
-internal sealed class InspectData
-{
-    public InspectAttributes Attributes { get; set; } = new();
-}
