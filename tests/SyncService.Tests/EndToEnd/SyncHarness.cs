@@ -30,6 +30,9 @@ internal sealed class SyncHarness : IDisposable
 
     public string State => _dir.Combine("state");
 
+    /// <summary>Publisher settings used instead of <c>--root</c> (e.g. a <see cref="StandInRepository"/>'s); null: the directory backend at <see cref="Root"/>.</summary>
+    public IReadOnlyList<string>? PublisherSettings { get; init; }
+
     public string Combine(params string[] parts) => _dir.Combine(parts);
 
     public void WriteList(params string[] lines) => File.WriteAllText(ListPath, string.Join('\n', lines) + "\n");
@@ -37,7 +40,8 @@ internal sealed class SyncHarness : IDisposable
     /// <summary>The options every run gets: this list, this root, this state directory, no retry delays.</summary>
     public string[] CommonArgs(params string[] extra) =>
     [
-        "--list", ListPath, "--root", Root,
+        "--list", ListPath,
+        .. PublisherSettings is null ? ["--root", Root] : PublisherSettings.SelectMany(p => (string[])["--set", p]),
         "--set", "Sync:StateDirectory=" + State,
         "--set", "Registry:MaxRetries=1",
         "--set", "Registry:RetryBaseDelay=00:00:00.010",
@@ -62,8 +66,8 @@ internal sealed class SyncHarness : IDisposable
         var overrides = new CommandLineOverrides
         {
             List = ListPath,
-            Root = Root,
-            Settings = ["Sync:StateDirectory=" + State, "Registry:MaxRetries=1", "Registry:RetryBaseDelay=00:00:00.010", .. extraSettings],
+            Root = PublisherSettings is null ? Root : null,
+            Settings = ["Sync:StateDirectory=" + State, "Registry:MaxRetries=1", "Registry:RetryBaseDelay=00:00:00.010", .. PublisherSettings ?? [], .. extraSettings],
         };
         var settings = SyncSettings.Load(overrides, includeSystemFile: false);
         await using var context = CommandContext.Create(settings, verbose: false, services =>
@@ -80,9 +84,12 @@ internal sealed class SyncHarness : IDisposable
     }
 
     /// <summary>The config digest directory a published path points at (relative to the root), or null.</summary>
-    public string? ImageOf(string tagPath)
+    public string? ImageOf(string tagPath) => ImageOf(Root, tagPath);
+
+    /// <summary>The config digest directory <paramref name="tagPath"/> points at, relative to <paramref name="root"/>, or null.</summary>
+    public static string? ImageOf(string root, string tagPath)
     {
-        var full = Path.Combine(Root, tagPath);
+        var full = Path.Combine(root, tagPath);
         var info = new FileInfo(full);
         if (info.LinkTarget is null)
         {
@@ -90,7 +97,7 @@ internal sealed class SyncHarness : IDisposable
         }
 
         var target = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(full)!, info.LinkTarget));
-        return Path.GetRelativePath(Root, target);
+        return Path.GetRelativePath(root, target);
     }
 
     public string ReadFromImage(string tagPath, string file) => File.ReadAllText(Path.Combine(Root, tagPath, file));
