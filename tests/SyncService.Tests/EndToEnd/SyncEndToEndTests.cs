@@ -89,6 +89,45 @@ public sealed class SyncEndToEndTests(RegistryFixture fixture) : IClassFixture<R
     }
 
     [Fact]
+    public async Task A_poll_costs_nothing_while_the_list_is_unchanged_and_then_syncs_only_the_changed_lines()
+    {
+        var registry = fixture.Registry;
+        var ct = TestContext.Current.CancellationToken;
+        using var client = new RegistryClient(new RegistryClientOptions());
+        foreach (var name in new[] { "a", "b", "c" })
+        {
+            await Image(name + "\n").PushAsync(client, $"{registry.Host}/poll/{name}:1", ct);
+        }
+
+        using var h = new SyncHarness();
+        h.WriteList($"{registry.Host}/poll/a:1", $"{registry.Host}/poll/b:1");
+        await using var session = h.Open();
+
+        // The first read is a change from nothing: everything is synced.
+        var first = await session.Runner.SyncChangesAsync(null, ct);
+        Assert.NotNull(first);
+        Assert.Equal(2, first.Count(ImageOutcome.Published));
+        session.TakeRequests();
+
+        // Unchanged (even rewritten with the same text): no pass, not one request.
+        h.WriteList($"{registry.Host}/poll/a:1", $"{registry.Host}/poll/b:1");
+        Assert.Null(await session.Runner.SyncChangesAsync(null, ct));
+        Assert.Empty(session.TakeRequests());
+
+        // One line added, one removed: only those two are touched; the unchanged line is not even resolved.
+        h.WriteList($"{registry.Host}/poll/a:1", $"{registry.Host}/poll/c:1");
+        var changed = await session.Runner.SyncChangesAsync(null, ct);
+        Assert.NotNull(changed);
+        Assert.Equal(
+            [("poll/b:1", ImageOutcome.Removed), ("poll/c:1", ImageOutcome.Published)],
+            changed.Results.Select(r => (r.TagPath!, r.Outcome)).Order());
+        Assert.Equal(1, session.TakeRequests()["HEAD"]);
+        Assert.Equal("c\n", h.ReadFromImage("poll/c:1", "etc/hello"));
+        Assert.Equal("a\n", h.ReadFromImage("poll/a:1", "etc/hello"));
+        Assert.Null(h.ImageOf("poll/b:1"));
+    }
+
+    [Fact]
     public async Task A_new_index_around_an_already_published_platform_image_only_updates_metadata()
     {
         var registry = fixture.Registry;

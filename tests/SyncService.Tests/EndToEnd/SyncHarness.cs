@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using CvmfsImages.Registry;
 using CvmfsImages.Sync;
 using CvmfsImages.Sync.CommandLine;
 using CvmfsImages.Sync.Configuration;
@@ -63,6 +61,17 @@ internal sealed class SyncHarness : IDisposable
     /// <summary>A full pass with <paramref name="observer"/> told about every image.</summary>
     public async Task<(SyncReport Report, IReadOnlyDictionary<string, int> Requests)> SyncAsync(ISyncObserver? observer, params string[] extraSettings)
     {
+        await using var session = Open(observer, extraSettings);
+        var report = await session.Runner.SyncAllAsync(null, TestContext.Current.CancellationToken);
+        return (report, session.Requests);
+    }
+
+    /// <summary>
+    /// The services the command line builds, kept across calls (a <c>serve</c> without its schedules), with the
+    /// registry client's requests counted by method.
+    /// </summary>
+    public SyncSession Open(ISyncObserver? observer = null, params string[] extraSettings)
+    {
         var overrides = new CommandLineOverrides
         {
             List = ListPath,
@@ -70,17 +79,14 @@ internal sealed class SyncHarness : IDisposable
             Settings = ["Sync:StateDirectory=" + State, "Registry:MaxRetries=1", "Registry:RetryBaseDelay=00:00:00.010", .. PublisherSettings ?? [], .. extraSettings],
         };
         var settings = SyncSettings.Load(overrides, includeSystemFile: false);
-        await using var context = CommandContext.Create(settings, verbose: false, services =>
+        var context = CommandContext.Create(settings, verbose: false, services =>
         {
             if (observer is not null)
             {
                 services.AddSingleton(observer);
             }
         });
-        var requests = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
-        context.Get<RegistryClient>().RequestCompleted += (_, e) => requests.AddOrUpdate(e.Method, 1, (_, n) => n + 1);
-        var report = await context.Get<SyncRunner>().SyncAllAsync(null, TestContext.Current.CancellationToken);
-        return (report, requests);
+        return new SyncSession(context);
     }
 
     /// <summary>The config digest directory a published path points at (relative to the root), or null.</summary>
