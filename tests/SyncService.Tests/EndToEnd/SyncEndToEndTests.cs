@@ -128,6 +128,25 @@ public sealed class SyncEndToEndTests(RegistryFixture fixture) : IClassFixture<R
     }
 
     [Fact]
+    public async Task Docker_hub_lines_sync_offline_through_a_registry_mirror()
+    {
+        var registry = fixture.Registry;
+        var ct = TestContext.Current.CancellationToken;
+        using var client = new RegistryClient(new RegistryClientOptions());
+        await Image("mirrored\n").PushAsync(client, $"{registry.Host}/library/mirrored:3", ct);
+        await Image("org\n").PushAsync(client, $"{registry.Host}/someorg/tool:1", ct);
+        using var h = new SyncHarness();
+        h.WriteList("mirrored:3", "docker.io/someorg/tool:1");
+
+        // The README's second command: the same list, Docker Hub served by a local registry (no internet here).
+        var (exit, output, error) = await h.RunCliAsync("sync --once", "--registry-mirror", $"docker.io=http://{registry.Host}");
+
+        Assert.True(exit == ExitCodes.Success, $"exit {exit}\n{output}\n{error}");
+        Assert.Equal("mirrored\n", h.ReadFromImage("library/mirrored:3", "etc/hello"));
+        Assert.Equal("org\n", h.ReadFromImage("someorg/tool:1", "etc/hello"));
+    }
+
+    [Fact]
     public async Task A_new_index_around_an_already_published_platform_image_only_updates_metadata()
     {
         var registry = fixture.Registry;
