@@ -2,8 +2,10 @@
 # Resync of N listed tags that are all current, against a loopback Distribution registry.
 # Measures: wall time of `cvmfs-image-sync sync --once` when nothing changed, and the registry requests it made
 # (from the registry's access log). Target: N=1000 in under 10 s with exactly N HEAD requests and nothing else.
-# Peer, run in the same script: curl making the same N HEAD requests, 16 at a time (the floor for "ask once per
-# tag"). Prints our time, the peer's, and the ratio. Also times `validate --offline` of a 50,000-line list.
+# Peer, run in the same script: one curl process making the same N HEAD requests, 16 at a time over kept-alive
+# connections (the floor for "ask once per tag"). Prints our time, the peer's, and the ratio; both include process
+# start. Also: a 50,000-line list, parsed and planned with no network at all (`validate --offline`, and `sync --once`
+# of 50,000 digest pins that are all current: a pin names itself, so an unchanged pin costs no request).
 # Needs: docker-registry, curl, sha256sum, gzip, tar, jq-free bash. Usage: bench/sync-resync.sh [N]
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
@@ -73,9 +75,10 @@ sleep 0.5 # the access log is written asynchronously
 heads=$(( $(count HEAD) - heads0 )); gets=$(( $(count GET) - gets0 )); others=$(( $(count PUT) - puts0 + $(count POST) - posts0 ))
 echo "   $(tail -1 "$work/resync.out" | sed 's/\x1b\[[0-9;]*m//g')"
 
-echo "== peer: curl, $n HEAD requests, 16 at a time"
+echo "== peer: one curl process, $n HEAD requests, 16 at a time"
+seq -f "url = \"$base/v2/bench/img/manifests/t%05g\"" 1 "$n" | sed 's/$/\noutput = "\/dev\/null"/' > "$work/curl.conf"
 start=$(date +%s.%N)
-seq -f 't%05g' 1 "$n" | xargs -P 16 -I{} curl -fs -o /dev/null -I -H 'Accept: application/vnd.oci.image.manifest.v1+json' "$base/v2/bench/img/manifests/{}"
+curl -fs --no-progress-meter --parallel --parallel-max 16 -I -H 'Accept: application/vnd.oci.image.manifest.v1+json' -K "$work/curl.conf"
 peer=$(echo "$(date +%s.%N) - $start" | bc)
 
 echo "== 50,000-line list: validate --offline (parse, duplicates, path collisions)"
@@ -84,8 +87,27 @@ start=$(date +%s.%N)
 "$exe" validate --offline "$work/big.txt" "${args[@]}" > /dev/null
 big=$(echo "$(date +%s.%N) - $start" | bc)
 
+echo "== 50,000 digest pins, all current: sync --once (parse, plan, read the published state; no request)"
+manifest_digest=sha256:$(sha256sum "$work/manifest.json" | cut -d' ' -f1)
+pins=(--root "$work/pins-root" --set "Sync:StateDirectory=$work/pins-state")
+echo "127.0.0.1:$port/bench/img@$manifest_digest" > "$work/pins.txt"
+"$exe" sync --once --list "$work/pins.txt" "${pins[@]}" > "$work/pins1.out" || { tail -20 "$work/pins1.out"; exit 1; }
+seq -f "127.0.0.1:$port/pins/p%g@$manifest_digest" 1 50000 > "$work/pins.txt"
+start=$(date +%s.%N)
+"$exe" sync --once --list "$work/pins.txt" "${pins[@]}" > "$work/pins2.out" || { tail -20 "$work/pins2.out"; exit 1; }
+pins_add=$(echo "$(date +%s.%N) - $start" | bc)
+sleep 0.5
+pin_requests0=$(grep -c '"[A-Z]* /v2/' "$work/registry.log" || true)
+start=$(date +%s.%N)
+"$exe" sync --once --list "$work/pins.txt" "${pins[@]}" > "$work/pins3.out" || { tail -20 "$work/pins3.out"; exit 1; }
+pins_current=$(echo "$(date +%s.%N) - $start" | bc)
+sleep 0.5
+pin_requests=$(( $(grep -c '"[A-Z]* /v2/' "$work/registry.log" || true) - pin_requests0 ))
+echo "   $(tail -1 "$work/pins3.out" | sed 's/\x1b\[[0-9;]*m//g')"
+
 echo
 printf 'resync of %d current tags: %.2f s (target < 10 s), requests: %d HEAD, %d GET, %d other (target: %d HEAD only)\n' "$n" "$ours" "$heads" "$gets" "$others" "$n"
 printf 'peer (curl, %d HEADs, 16 parallel): %.2f s; ratio ours/peer: %.2f\n' "$n" "$peer" "$(echo "$ours / $peer" | bc -l)"
 printf 'validate --offline of 50,000 lines (process start included): %.2f s\n' "$big"
-[ "$heads" -eq "$n" ] && [ "$gets" -eq 0 ] && [ "$others" -eq 0 ] || { echo "bench: request counts differ from the target" >&2; exit 1; }
+printf 'sync --once of 50,000 current digest pins (process start included): %.2f s, %d registry requests (target 0); adding them (50,000 new paths onto a published image, no download): %.2f s\n' "$pins_current" "$pin_requests" "$pins_add"
+[ "$heads" -eq "$n" ] && [ "$gets" -eq 0 ] && [ "$others" -eq 0 ] && [ "$pin_requests" -eq 0 ] || { echo "bench: request counts differ from the target" >&2; exit 1; }

@@ -55,6 +55,7 @@ internal static class ValidateCommand
         var registry = context.Get<RegistryClient>();
         var platform = Platform.Parse(context.Settings.Sync.EffectivePlatforms[0]);
         var messages = new string?[entries.Count];
+        var unreachable = new UnreachableRegistries();
         await Parallel.ForEachAsync(
             Enumerable.Range(0, entries.Count),
             new ParallelOptions { MaxDegreeOfParallelism = context.Settings.Sync.MaxConcurrentResolves, CancellationToken = ct },
@@ -65,13 +66,13 @@ internal static class ValidateCommand
                 {
                     if (entry.IsGlob)
                     {
-                        var tags = await registry.ListTagsAsync(entry.Repository, token).ConfigureAwait(false);
+                        var tags = await unreachable.CallAsync(entry.Reference.Registry, entry.LineNumber, () => registry.ListTagsAsync(entry.Repository, token)).ConfigureAwait(false);
                         var (selected, matched) = GlobExpansion.Expand(entry.TagPattern!, tags, context.Settings.Sync.MaxTagsPerGlob);
                         messages[i] = matched == 0 ? $"'{entry.Text}' matches no tag of {entry.Repository}" : null;
                     }
                     else
                     {
-                        _ = await registry.ResolveImageAsync(entry.Reference, platform, token).ConfigureAwait(false);
+                        _ = await unreachable.CallAsync(entry.Reference.Registry, entry.LineNumber, () => registry.ResolveImageAsync(entry.Reference, platform, token)).ConfigureAwait(false);
                     }
                 }
                 catch (Exception ex) when (!token.IsCancellationRequested)

@@ -22,7 +22,7 @@ public sealed class SyncOptions
     /// <summary>How many images are pulled and flattened at once.</summary>
     public int MaxConcurrentPulls { get; set; } = 2;
 
-    /// <summary>The most tags one glob line expands to (the newest by tag order are not preferred: the registry's order is kept); a warning says when it cuts.</summary>
+    /// <summary>The most tags one glob line expands to: the highest in version order (digit runs compared as numbers) are kept; a warning says when it cuts.</summary>
     public int MaxTagsPerGlob { get; set; } = 100;
 
     /// <summary>How many new images are staged before they are handed to the publisher in one batch.</summary>

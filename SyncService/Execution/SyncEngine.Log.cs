@@ -41,4 +41,7 @@ internal sealed partial class SyncEngine
 
     [LoggerMessage(EventId = 5011, Level = LogLevel.Warning, Message = "Could not remove the staged tree {Path}")]
     private static partial void LogCleanupFailed(ILogger logger, Exception exception, string path);
+
+    [LoggerMessage(EventId = 5012, Level = LogLevel.Warning, Message = "Registry {Registry} did not answer (line {LineNumber}: {Reason}); its other images fail at once until the next pass")]
+    private static partial void LogRegistryUnreachable(ILogger logger, string registry, int lineNumber, string reason);
 }

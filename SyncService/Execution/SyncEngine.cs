@@ -68,6 +68,7 @@ internal sealed partial class SyncEngine
         var started = _time.GetUtcNow();
         var clock = Stopwatch.StartNew();
         var run = new SyncRun(list, progress);
+        var unreachable = new UnreachableRegistries();
         LogSyncStarting(_logger, list.Source, scope.Name, list.Entries.Count);
 
         // 1. Cross-line checks: the later of two conflicting lines is refused; the earlier keeps the path.
@@ -99,7 +100,7 @@ internal sealed partial class SyncEngine
         }
 
         // 3. Globs, expanded from each registry's full tag list.
-        var concrete = await ExpandAsync(inScope, run, protection, ct).ConfigureAwait(false);
+        var concrete = await ExpandAsync(inScope, run, protection, unreachable, ct).ConfigureAwait(false);
 
         // 4. Targets: one per reference and platform, each with its path; colliding ones refused.
         var (targets, refused) = TargetBuilder.Build(concrete, _platforms, _style);
@@ -110,11 +111,11 @@ internal sealed partial class SyncEngine
 
         // 5. What is published now, and what each reference names now.
         var published = await _repository.ReadStateAsync(ct).ConfigureAwait(false);
-        var resolutions = await ResolveAsync(targets, run, ct).ConfigureAwait(false);
+        var resolutions = await ResolveAsync(targets, run, unreachable, ct).ConfigureAwait(false);
 
         // 6. The plan; manifests only for what the top digests do not settle.
         var decisions = SyncPlanner.Plan(targets, resolutions, published);
-        var settled = await CompleteAsync(decisions, published, ct).ConfigureAwait(false);
+        var settled = await CompleteAsync(decisions, published, unreachable, ct).ConfigureAwait(false);
 
         var changes = new ChangeSet(published, _time);
         foreach (var decision in settled)
@@ -183,7 +184,7 @@ internal sealed partial class SyncEngine
     private static string Suffix(Platform p) => RepositoryLayout.PlatformSuffix(p.Os, p.Architecture, p.Variant);
 
     private async Task<List<(ListEntry Entry, ImageReference Reference)>> ExpandAsync(
-        List<ListEntry> entries, SyncRun run, PathProtection protection, CancellationToken ct)
+        List<ListEntry> entries, SyncRun run, PathProtection protection, UnreachableRegistries unreachable, CancellationToken ct)
     {
         var globs = entries.Where(e => e.IsGlob).ToList();
         var expansions = new Dictionary<ListEntry, IReadOnlyList<string>>();
@@ -196,7 +197,8 @@ internal sealed partial class SyncEngine
                 run.Report(glob.Text, null, ImageStage.Resolving, "listing tags");
                 try
                 {
-                    var tags = await _registry.ListTagsAsync(glob.Repository, token).ConfigureAwait(false);
+                    var tags = await unreachable.CallAsync(
+                        glob.Reference.Registry, glob.LineNumber, () => _registry.ListTagsAsync(glob.Repository, token), LogUnreachable).ConfigureAwait(false);
                     var (selected, matched) = GlobExpansion.Expand(glob.TagPattern!, tags, _options.MaxTagsPerGlob);
                     if (matched > selected.Count)
                     {
@@ -245,7 +247,8 @@ internal sealed partial class SyncEngine
         return concrete;
     }
 
-    private async Task<Dictionary<ImageReference, ResolveOutcome>> ResolveAsync(IReadOnlyList<SyncTarget> targets, SyncRun run, CancellationToken ct)
+    private async Task<Dictionary<ImageReference, ResolveOutcome>> ResolveAsync(
+        IReadOnlyList<SyncTarget> targets, SyncRun run, UnreachableRegistries unreachable, CancellationToken ct)
     {
         var outcomes = new Dictionary<ImageReference, ResolveOutcome>();
         var toAsk = new List<SyncTarget>();
@@ -278,7 +281,9 @@ internal sealed partial class SyncEngine
                 ResolveOutcome outcome;
                 try
                 {
-                    outcome = ResolveOutcome.Resolved(await _registry.ResolveDigestAsync(target.Reference, token).ConfigureAwait(false));
+                    var digest = await unreachable.CallAsync(
+                        target.Reference.Registry, target.Entry.LineNumber, () => _registry.ResolveDigestAsync(target.Reference, token), LogUnreachable).ConfigureAwait(false);
+                    outcome = ResolveOutcome.Resolved(digest);
                 }
                 catch (Exception ex) when (!token.IsCancellationRequested)
                 {
@@ -294,7 +299,8 @@ internal sealed partial class SyncEngine
         return outcomes;
     }
 
-    private async Task<List<TargetDecision>> CompleteAsync(IReadOnlyList<TargetDecision> decisions, PublishedState published, CancellationToken ct)
+    private async Task<List<TargetDecision>> CompleteAsync(
+        IReadOnlyList<TargetDecision> decisions, PublishedState published, UnreachableRegistries unreachable, CancellationToken ct)
     {
         var settled = decisions.ToArray();
         var fetches = settled.Select((d, i) => (Decision: d as FetchManifestDecision, Index: i)).Where(x => x.Decision is not null).ToList();
@@ -308,7 +314,11 @@ internal sealed partial class SyncEngine
                 try
                 {
                     // By digest: the tag may move between the HEAD and now; what was resolved is what is published.
-                    var image = await _registry.ResolveImageAsync(fetch.Target.Reference.WithDigest(fetch.TopDigest), fetch.Target.Platform, token).ConfigureAwait(false);
+                    var image = await unreachable.CallAsync(
+                        fetch.Target.Reference.Registry,
+                        fetch.Target.Entry.LineNumber,
+                        () => _registry.ResolveImageAsync(fetch.Target.Reference.WithDigest(fetch.TopDigest), fetch.Target.Platform, token),
+                        LogUnreachable).ConfigureAwait(false);
                     decided = SyncPlanner.Complete(fetch, image, published);
                 }
                 catch (Exception ex) when (!token.IsCancellationRequested)
@@ -321,6 +331,8 @@ internal sealed partial class SyncEngine
             }).ConfigureAwait(false);
         return [.. settled];
     }
+
+    private void LogUnreachable(RegistryUnreachableException down) => LogRegistryUnreachable(_logger, down.Registry, down.LineNumber, down.FirstFailure);
 
     private static ImageResult Result(SyncTarget target, ImageOutcome outcome, string? detail) =>
         new(target.Entry.LineNumber, target.ReferenceText, target.TagPath.Length == 0 ? null : target.TagPath, target.PlatformText, outcome, detail);

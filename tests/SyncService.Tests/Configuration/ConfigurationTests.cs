@@ -41,6 +41,24 @@ public sealed class ConfigurationTests
         Assert.Equal(5, settings.Sync.MaxConcurrentPulls);
     }
 
+    [Fact]
+    public void The_example_stratum0_configuration_loads_and_validates()
+    {
+        var file = new DirectoryInfo(AppContext.BaseDirectory);
+        while (file is not null && !File.Exists(Path.Combine(file.FullName, "deploy", "stratum0.appsettings.json")))
+        {
+            file = file.Parent;
+        }
+
+        Assert.NotNull(file);
+        var settings = SyncSettings.Load(new CommandLineOverrides { ConfigFile = Path.Combine(file.FullName, "deploy", "stratum0.appsettings.json") }, includeSystemFile: false);
+
+        Assert.Equal(PublisherBackends.CvmfsServer, settings.Publisher.Backend);
+        Assert.Equal("singularity.opensciencegrid.org", settings.Publisher.RepositoryName);
+        Assert.StartsWith("github:", settings.Sync.List, StringComparison.Ordinal);
+        Assert.Equal(["linux/amd64", "linux/arm64"], settings.Sync.EffectivePlatforms);
+    }
+
     [Theory]
     [InlineData("--set", "Sync:MaxConcurrentPulls=0", "Sync:MaxConcurrentPulls")]
     [InlineData("--set", "Sync:MaxConcurrentPulls=many", "Sync:MaxConcurrentPulls")]

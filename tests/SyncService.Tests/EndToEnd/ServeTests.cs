@@ -2,9 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
 using CvmfsImages.Registry;
 using CvmfsImages.Sync.CommandLine;
+using CvmfsImages.Sync.Execution;
 using CvmfsImages.TestSupport;
 using CvmfsImages.TestSupport.Images;
 using Xunit;
@@ -84,90 +84,82 @@ public sealed class ServeTests(RegistryFixture fixture) : IClassFixture<Registry
 
         using var h = new SyncHarness();
         h.WriteList([.. lines]);
-        var dll = Path.Combine(AppContext.BaseDirectory, "cvmfs-image-sync.dll");
-        var psi = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        using (var serve = ServeProcess.Start(h.CommonArgs("--set", "Sync:Metrics:Enabled=false", "--set", "Sync:MaxConcurrentPulls=1", "--set", "Sync:PublishBatchSize=1")))
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in (string[])["exec", dll, "serve", .. h.CommonArgs("--set", "Sync:Metrics:Enabled=false", "--set", "Sync:MaxConcurrentPulls=1", "--set", "Sync:PublishBatchSize=1")])
-        {
-            psi.ArgumentList.Add(arg);
+            await serve.WaitForLineAsync("Publishing ");
+            await serve.TerminateAsync();
+            Assert.True(serve.ExitCode == 0, $"exit {serve.ExitCode}\n{serve.Log}");
         }
 
-        var log = new StringBuilder();
-        var publishing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var process = new Process { StartInfo = psi };
-        DataReceivedEventHandler append = (_, e) =>
-        {
-            if (e.Data is null)
-            {
-                return;
-            }
-
-            lock (log)
-            {
-                log.AppendLine(e.Data);
-            }
-
-            if (e.Data.Contains("Publishing ", StringComparison.Ordinal))
-            {
-                publishing.TrySetResult();
-            }
-        };
-        process.OutputDataReceived += append;
-        process.ErrorDataReceived += append;
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        try
-        {
-            await publishing.Task.WaitAsync(Patience, ct);
-            using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]))
-            {
-                await kill.WaitForExitAsync(ct);
-            }
-
-            await process.WaitForExitAsync(ct).WaitAsync(Patience, ct);
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
-
-        Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}\n{log}");
-        AssertConsistent(h);
+        AssertConsistent(h.Root);
+        Assert.DoesNotContain(Directory.EnumerateFileSystemEntries(Path.Combine(h.Root, ".staging")), Directory.Exists); // no staged tree left
 
         // The next pass brings everything up to date.
         var (report, _) = await h.SyncAsync();
         Assert.True(report.Succeeded, string.Join('\n', report.Results.Select(r => $"{r.Reference} {r.Outcome} {r.Detail}")));
-        AssertConsistent(h);
+        AssertConsistent(h.Root);
         for (var i = 0; i < 4; i++)
         {
             Assert.Equal($"big {i}\n", h.ReadFromImage($"term/big{i}:1", "etc/hello"));
         }
     }
 
-    /// <summary>Every tag is a symlink to a whole published image with its metadata; no tag points nowhere.</summary>
-    private static void AssertConsistent(SyncHarness h)
+    [Fact]
+    public async Task Sigterm_while_cvmfs_server_publish_runs_aborts_the_transaction_and_the_next_pass_publishes()
     {
-        foreach (var relative in Tags(h.Root, h.Root))
+        var registry = fixture.Registry;
+        var ct = TestContext.Current.CancellationToken;
+        using var client = new RegistryClient(new RegistryClientOptions());
+        await TestImage.Create().WithLayer(TestFile.Text("etc/hello", "held a\n")).PushAsync(client, $"{registry.Host}/held/a:1", ct);
+        await TestImage.Create().WithLayer(TestFile.Text("etc/hello", "held b\n")).PushAsync(client, $"{registry.Host}/held/b:1", ct);
+        using var repo = new StandInRepository();
+        using var h = new SyncHarness { PublisherSettings = repo.Settings };
+        h.WriteList($"{registry.Host}/held/a:1", $"{registry.Host}/held/b:1");
+
+        // The transaction is open, both images and tags are written into it, and `cvmfs_server publish` is running
+        // (held by the stand-in's wrapper) when systemd's SIGTERM arrives.
+        repo.HoldNextPublish();
+        using (var serve = ServeProcess.Start(h.CommonArgs("--set", "Sync:Metrics:Enabled=false")))
         {
-            var image = h.ImageOf(relative);
+            await serve.WaitUntilAsync(() => File.Exists(repo.HeldFile) && File.ReadAllText(repo.HeldFile).EndsWith('\n'), "a running cvmfs_server publish");
+            Assert.True(File.Exists(repo.TransactionMarker), "the transaction is open when the signal comes");
+            Assert.NotNull(SyncHarness.ImageOf(repo.Tree, "held/a:1"));
+            await serve.TerminateAsync();
+            Assert.True(serve.ExitCode == 0, $"exit {serve.ExitCode}\n{serve.Log}");
+        }
+
+        // Aborted, not half published: no transaction open, the tree as it was before (empty), no cvmfs_server left.
+        Assert.False(File.Exists(repo.TransactionMarker), "the transaction was left open");
+        Assert.False(File.Exists(Path.Combine(repo.Staging, "transaction.open")), "the publisher's transaction marker was left behind");
+        Assert.Empty(Tags(repo.Tree, repo.Tree));
+        var held = int.Parse(File.ReadAllText(repo.HeldFile).Trim(), CultureInfo.InvariantCulture);
+        Assert.False(Directory.Exists($"/proc/{held}"), "the held cvmfs_server publish is still running");
+
+        var (report, _) = await h.SyncAsync();
+        Assert.True(report.Succeeded, string.Join('\n', report.Results.Select(r => $"{r.Reference} {r.Outcome} {r.Detail}")));
+        Assert.Equal(2, report.Count(ImageOutcome.Published));
+        AssertConsistent(repo.Tree);
+        Assert.Equal("held b\n", File.ReadAllText(Path.Combine(repo.Tree, "held/b:1", "etc/hello")));
+        Assert.False(File.Exists(repo.TransactionMarker));
+    }
+
+    /// <summary>Every tag is a symlink to a whole published image with its metadata; no tag points nowhere.</summary>
+    private static void AssertConsistent(string root)
+    {
+        foreach (var relative in Tags(root, root))
+        {
+            var image = SyncHarness.ImageOf(root, relative);
             Assert.NotNull(image);
-            Assert.True(Directory.Exists(Path.Combine(h.Root, image)), $"{relative} points at a missing image {image}");
-            Assert.True(File.Exists(Path.Combine(h.Root, image + ".json")), $"{relative}: the image {image} has no metadata");
-            Assert.True(File.Exists(Path.Combine(h.Root, relative, "etc/hello")), $"{relative}: the image is incomplete");
+            Assert.True(Directory.Exists(Path.Combine(root, image)), $"{relative} points at a missing image {image}");
+            Assert.True(File.Exists(Path.Combine(root, image + ".json")), $"{relative}: the image {image} has no metadata");
+            Assert.True(File.Exists(Path.Combine(root, relative, "etc/hello")), $"{relative}: the image is incomplete");
         }
     }
 
     // The tag symlinks under the root, without descending into links or the publisher's dot directories.
-    private static IEnumerable<string> Tags(string root, string dir)
+    private static List<string> Tags(string root, string dir)
     {
+        var tags = new List<string>();
         foreach (var info in new DirectoryInfo(dir).EnumerateFileSystemInfos())
         {
             if (info.Name.StartsWith('.'))
@@ -177,16 +169,15 @@ public sealed class ServeTests(RegistryFixture fixture) : IClassFixture<Registry
 
             if (info.LinkTarget is not null)
             {
-                yield return Path.GetRelativePath(root, info.FullName);
+                tags.Add(Path.GetRelativePath(root, info.FullName));
             }
             else if (info is DirectoryInfo)
             {
-                foreach (var tag in Tags(root, info.FullName))
-                {
-                    yield return tag;
-                }
+                tags.AddRange(Tags(root, info.FullName));
             }
         }
+
+        return tags;
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition, Task<int> serve, string what)

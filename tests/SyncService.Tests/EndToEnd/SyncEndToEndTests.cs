@@ -89,6 +89,64 @@ public sealed class SyncEndToEndTests(RegistryFixture fixture) : IClassFixture<R
     }
 
     [Fact]
+    public async Task A_poll_costs_nothing_while_the_list_is_unchanged_and_then_syncs_only_the_changed_lines()
+    {
+        var registry = fixture.Registry;
+        var ct = TestContext.Current.CancellationToken;
+        using var client = new RegistryClient(new RegistryClientOptions());
+        foreach (var name in new[] { "a", "b", "c" })
+        {
+            await Image(name + "\n").PushAsync(client, $"{registry.Host}/poll/{name}:1", ct);
+        }
+
+        using var h = new SyncHarness();
+        h.WriteList($"{registry.Host}/poll/a:1", $"{registry.Host}/poll/b:1");
+        await using var session = h.Open();
+
+        // The first read is a change from nothing: everything is synced.
+        var first = await session.Runner.SyncChangesAsync(null, ct);
+        Assert.NotNull(first);
+        Assert.Equal(2, first.Count(ImageOutcome.Published));
+        session.TakeRequests();
+
+        // Unchanged (even rewritten with the same text): no pass, not one request.
+        h.WriteList($"{registry.Host}/poll/a:1", $"{registry.Host}/poll/b:1");
+        Assert.Null(await session.Runner.SyncChangesAsync(null, ct));
+        Assert.Empty(session.TakeRequests());
+
+        // One line added, one removed: only those two are touched; the unchanged line is not even resolved.
+        h.WriteList($"{registry.Host}/poll/a:1", $"{registry.Host}/poll/c:1");
+        var changed = await session.Runner.SyncChangesAsync(null, ct);
+        Assert.NotNull(changed);
+        Assert.Equal(
+            [("poll/b:1", ImageOutcome.Removed), ("poll/c:1", ImageOutcome.Published)],
+            changed.Results.Select(r => (r.TagPath!, r.Outcome)).Order());
+        Assert.Equal(1, session.TakeRequests()["HEAD"]);
+        Assert.Equal("c\n", h.ReadFromImage("poll/c:1", "etc/hello"));
+        Assert.Equal("a\n", h.ReadFromImage("poll/a:1", "etc/hello"));
+        Assert.Null(h.ImageOf("poll/b:1"));
+    }
+
+    [Fact]
+    public async Task Docker_hub_lines_sync_offline_through_a_registry_mirror()
+    {
+        var registry = fixture.Registry;
+        var ct = TestContext.Current.CancellationToken;
+        using var client = new RegistryClient(new RegistryClientOptions());
+        await Image("mirrored\n").PushAsync(client, $"{registry.Host}/library/mirrored:3", ct);
+        await Image("org\n").PushAsync(client, $"{registry.Host}/someorg/tool:1", ct);
+        using var h = new SyncHarness();
+        h.WriteList("mirrored:3", "docker.io/someorg/tool:1");
+
+        // The README's second command: the same list, Docker Hub served by a local registry (no internet here).
+        var (exit, output, error) = await h.RunCliAsync("sync --once", "--registry-mirror", $"docker.io=http://{registry.Host}");
+
+        Assert.True(exit == ExitCodes.Success, $"exit {exit}\n{output}\n{error}");
+        Assert.Equal("mirrored\n", h.ReadFromImage("library/mirrored:3", "etc/hello"));
+        Assert.Equal("org\n", h.ReadFromImage("someorg/tool:1", "etc/hello"));
+    }
+
+    [Fact]
     public async Task A_new_index_around_an_already_published_platform_image_only_updates_metadata()
     {
         var registry = fixture.Registry;

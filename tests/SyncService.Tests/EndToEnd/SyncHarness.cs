@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using CvmfsImages.Registry;
 using CvmfsImages.Sync;
 using CvmfsImages.Sync.CommandLine;
 using CvmfsImages.Sync.Configuration;
@@ -30,6 +28,9 @@ internal sealed class SyncHarness : IDisposable
 
     public string State => _dir.Combine("state");
 
+    /// <summary>Publisher settings used instead of <c>--root</c> (e.g. a <see cref="StandInRepository"/>'s); null: the directory backend at <see cref="Root"/>.</summary>
+    public IReadOnlyList<string>? PublisherSettings { get; init; }
+
     public string Combine(params string[] parts) => _dir.Combine(parts);
 
     public void WriteList(params string[] lines) => File.WriteAllText(ListPath, string.Join('\n', lines) + "\n");
@@ -37,7 +38,8 @@ internal sealed class SyncHarness : IDisposable
     /// <summary>The options every run gets: this list, this root, this state directory, no retry delays.</summary>
     public string[] CommonArgs(params string[] extra) =>
     [
-        "--list", ListPath, "--root", Root,
+        "--list", ListPath,
+        .. PublisherSettings is null ? ["--root", Root] : PublisherSettings.SelectMany(p => (string[])["--set", p]),
         "--set", "Sync:StateDirectory=" + State,
         "--set", "Registry:MaxRetries=1",
         "--set", "Registry:RetryBaseDelay=00:00:00.010",
@@ -59,30 +61,41 @@ internal sealed class SyncHarness : IDisposable
     /// <summary>A full pass with <paramref name="observer"/> told about every image.</summary>
     public async Task<(SyncReport Report, IReadOnlyDictionary<string, int> Requests)> SyncAsync(ISyncObserver? observer, params string[] extraSettings)
     {
+        await using var session = Open(observer, extraSettings);
+        var report = await session.Runner.SyncAllAsync(null, TestContext.Current.CancellationToken);
+        return (report, session.Requests);
+    }
+
+    /// <summary>
+    /// The services the command line builds, kept across calls (a <c>serve</c> without its schedules), with the
+    /// registry client's requests counted by method.
+    /// </summary>
+    public SyncSession Open(ISyncObserver? observer = null, params string[] extraSettings)
+    {
         var overrides = new CommandLineOverrides
         {
             List = ListPath,
-            Root = Root,
-            Settings = ["Sync:StateDirectory=" + State, "Registry:MaxRetries=1", "Registry:RetryBaseDelay=00:00:00.010", .. extraSettings],
+            Root = PublisherSettings is null ? Root : null,
+            Settings = ["Sync:StateDirectory=" + State, "Registry:MaxRetries=1", "Registry:RetryBaseDelay=00:00:00.010", .. PublisherSettings ?? [], .. extraSettings],
         };
         var settings = SyncSettings.Load(overrides, includeSystemFile: false);
-        await using var context = CommandContext.Create(settings, verbose: false, services =>
+        var context = CommandContext.Create(settings, verbose: false, services =>
         {
             if (observer is not null)
             {
                 services.AddSingleton(observer);
             }
         });
-        var requests = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
-        context.Get<RegistryClient>().RequestCompleted += (_, e) => requests.AddOrUpdate(e.Method, 1, (_, n) => n + 1);
-        var report = await context.Get<SyncRunner>().SyncAllAsync(null, TestContext.Current.CancellationToken);
-        return (report, requests);
+        return new SyncSession(context);
     }
 
     /// <summary>The config digest directory a published path points at (relative to the root), or null.</summary>
-    public string? ImageOf(string tagPath)
+    public string? ImageOf(string tagPath) => ImageOf(Root, tagPath);
+
+    /// <summary>The config digest directory <paramref name="tagPath"/> points at, relative to <paramref name="root"/>, or null.</summary>
+    public static string? ImageOf(string root, string tagPath)
     {
-        var full = Path.Combine(Root, tagPath);
+        var full = Path.Combine(root, tagPath);
         var info = new FileInfo(full);
         if (info.LinkTarget is null)
         {
@@ -90,7 +103,7 @@ internal sealed class SyncHarness : IDisposable
         }
 
         var target = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(full)!, info.LinkTarget));
-        return Path.GetRelativePath(Root, target);
+        return Path.GetRelativePath(root, target);
     }
 
     public string ReadFromImage(string tagPath, string file) => File.ReadAllText(Path.Combine(Root, tagPath, file));
