@@ -15,7 +15,7 @@
 # As a container image's root (debuerreotype does the same) the .deb cache, apt lists and /dev nodes are left out:
 # about 6,700 entries, ~115 MB.
 # Targets (from issue 4): ours <= 0.35 x umoci unpack (root) and ours <= 1.0 x tar -xzf.
-# Usage: bench/flatten.sh [RUNS]   (default 5). Needs root for `umoci unpack` without --rootless.
+# Usage: bench/flatten.sh [RUNS]   (default 5; 0: only the tree comparison and the memory check). Needs root for `umoci unpack` without --rootless.
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
 runs=${1:-5}
@@ -127,50 +127,83 @@ tar_both() { mkdir -p "$1" && tar -xzf "$work/src/layer1.tar.gz" -C "$1" && tar 
 export -f tar_both
 export work
 
-echo "== $runs runs each (after one warm-up of each), output on tmpfs"
-for name in ours umoci-root umoci-rootless tar; do : > "$work/results.$name"; done
-for round in $(seq 0 "$runs"); do
-  for name in ours umoci-root umoci-rootless tar; do
-    case $name in
-      ours) measure ours "${ours[@]}" "$work/out" "$work/src/layer1.tar.gz" "$work/src/layer2.tar.gz" --config "$work/src/config.json" ;;
-      umoci-root) measure umoci-root umoci unpack --image "$work/layout:bench" "$work/out" ;;
-      umoci-rootless) measure umoci-rootless umoci unpack --rootless --image "$work/layout:bench" "$work/out" ;;
-      tar) measure tar bash -c 'tar_both "$work/out"' ;;
-    esac
-    [ "$round" -eq 0 ] && : > "$work/results.$name"   # round 0 is the warm-up (page cache, JIT-free disk state)
+if [ "$runs" -gt 0 ]; then
+  echo "== $runs runs each (after one warm-up of each), output on tmpfs"
+  for name in ours umoci-root umoci-rootless tar; do : > "$work/results.$name"; done
+  for round in $(seq 0 "$runs"); do
+    for name in ours umoci-root umoci-rootless tar; do
+      case $name in
+        ours) measure ours "${ours[@]}" "$work/out" "$work/src/layer1.tar.gz" "$work/src/layer2.tar.gz" --config "$work/src/config.json" ;;
+        umoci-root) measure umoci-root umoci unpack --image "$work/layout:bench" "$work/out" ;;
+        umoci-rootless) measure umoci-rootless umoci unpack --rootless --image "$work/layout:bench" "$work/out" ;;
+        tar) measure tar bash -c 'tar_both "$work/out"' ;;
+      esac
+      [ "$round" -eq 0 ] && : > "$work/results.$name"   # round 0 is the warm-up (page cache, JIT-free disk state)
+    done
   done
-done
 
-median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-declare -A wall mem cpu
-for name in ours umoci-root umoci-rootless tar; do
-  wall[$name]=$(cut -d' ' -f1 "$work/results.$name" | median)
-  mem[$name]=$(cut -d' ' -f2 "$work/results.$name" | median)
-  cpu[$name]=$(cut -d' ' -f3 "$work/results.$name" | median)
-done
+  median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+  declare -A wall mem cpu
+  for name in ours umoci-root umoci-rootless tar; do
+    wall[$name]=$(cut -d' ' -f1 "$work/results.$name" | median)
+    mem[$name]=$(cut -d' ' -f2 "$work/results.$name" | median)
+    cpu[$name]=$(cut -d' ' -f3 "$work/results.$name" | median)
+  done
 
-echo
-echo "load average before the summary: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
-printf '%-16s %12s %12s %14s\n' "tool" "median s" "median CPU s" "peak RSS MiB"
-for name in ours umoci-root umoci-rootless tar; do
-  printf '%-16s %12s %12s %14s\n' "$name" "${wall[$name]}" "${cpu[$name]}" "$(( ${mem[$name]} / 1024 ))"
-done
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-echo
-echo "                                 wall   CPU"
-echo "ours / umoci unpack (root):     $(ratio "${wall[ours]}" "${wall[umoci-root]}")  $(ratio "${cpu[ours]}" "${cpu[umoci-root]}")   (target <= 0.35)"
-echo "ours / umoci unpack --rootless: $(ratio "${wall[ours]}" "${wall[umoci-rootless]}")  $(ratio "${cpu[ours]}" "${cpu[umoci-rootless]}")"
-echo "ours / tar -xzf (both layers):  $(ratio "${wall[ours]}" "${wall[tar]}")  $(ratio "${cpu[ours]}" "${cpu[tar]}")   (target <= 1.00)"
-echo "(ours includes .NET start-up and JIT, the DiffID checks, and the Singularity metadata.)"
+  echo
+  echo "load average before the summary: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
+  printf '%-16s %12s %12s %14s\n' "tool" "median s" "median CPU s" "peak RSS MiB"
+  for name in ours umoci-root umoci-rootless tar; do
+    printf '%-16s %12s %12s %14s\n' "$name" "${wall[$name]}" "${cpu[$name]}" "$(( ${mem[$name]} / 1024 ))"
+  done
+  ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+  echo
+  echo "                                 wall   CPU"
+  echo "ours / umoci unpack (root):     $(ratio "${wall[ours]}" "${wall[umoci-root]}")  $(ratio "${cpu[ours]}" "${cpu[umoci-root]}")   (target <= 0.35)"
+  echo "ours / umoci unpack --rootless: $(ratio "${wall[ours]}" "${wall[umoci-rootless]}")  $(ratio "${cpu[ours]}" "${cpu[umoci-rootless]}")"
+  echo "ours / tar -xzf (both layers):  $(ratio "${wall[ours]}" "${wall[tar]}")  $(ratio "${cpu[ours]}" "${cpu[tar]}")   (target <= 1.00)"
+  echo "(ours includes .NET start-up and JIT, the DiffID checks, and the Singularity metadata.)"
+fi
 
-# Memory must not grow with layer size: flatten a layer holding one 512 MiB file and compare peak RSS.
+# Not only fast: the same tree. Every entry's type, size, link count, content hash and link target against
+# `umoci unpack`'s (modes differ by design; our generated Singularity metadata and mount points are left out).
 echo
-echo "== memory: a layer with one 512 MiB file"
+echo "== our tree against umoci unpack's (type, size, links, sha256, link target)"
+describe() { # root -> one line per entry
+  (cd "$1" && find . -mindepth 1 \( -type f -printf 'f %s %n %p\n' \) -o \( -type l -printf 'l %p -> %l\n' \) -o \( -type d -printf 'd %p\n' \) -o -printf '? %p\n' | sort
+   find . -type f -print0 | sort -z | xargs -0 -r sha256sum)
+}
+"${ours[@]}" "$work/cmp-ours" "$work/src/layer1.tar.gz" "$work/src/layer2.tar.gz" --config "$work/src/config.json" >/dev/null
+umoci unpack --image "$work/layout:bench" "$work/cmp-umoci" >/dev/null
+# Ours minus what we generate and umoci does not have (the Singularity metadata, mount points the image lacks).
+generated='^\./(\.singularity\.d|singularity|environment|\.exec|\.run|\.shell|\.test|cvmfs|srv|dev|proc|sys|tmp|var/tmp|home|etc/hosts|etc/resolv\.conf|etc/passwd|etc/group)(/|$)'
+describe "$work/cmp-umoci/rootfs" > "$work/cmp-umoci.txt"
+describe "$work/cmp-ours" | awk -v gen="$generated" '
+  function path(l) {
+    if (l ~ /^[0-9a-f]+  \.\//) { sub(/^[0-9a-f]+  /, "", l); return l }
+    if (l ~ /^l /) { sub(/^l /, "", l); sub(/ -> .*$/, "", l); return l }
+    if (l ~ /^f /) { sub(/^f [0-9]+ [0-9]+ /, "", l); return l }
+    return substr(l, 3)
+  }
+  NR == FNR { seen[path($0)] = 1; next }
+  { p = path($0) } !(p in seen) && p ~ gen { next } { print }' "$work/cmp-umoci.txt" - > "$work/cmp-ours.txt"
+if diff -u "$work/cmp-umoci.txt" "$work/cmp-ours.txt" > "$work/cmp.diff"; then
+  echo "identical: $(grep -c '^[dfl] ' "$work/cmp-ours.txt") entries"
+else
+  echo "DIFFERENT (first lines of the diff, umoci -, ours +):"; head -n 30 "$work/cmp.diff"
+fi
+chmod -R u+rwx "$work/cmp-ours" "$work/cmp-umoci"; rm -rf "$work/cmp-ours" "$work/cmp-umoci"
+
+# Memory must not grow with layer size: peak RSS flattening the 2 MB layer 2 alone against a layer holding one
+# 512 MiB file (the whole minbase image is in the table above).
+echo
+echo "== memory: layer 2 alone against a layer with one 512 MiB file"
 mkdir -p "$work/src/big"
-head -c $((512 * 1024 * 1024)) /dev/zero > "$work/src/big/blob"
+head -c $((512 * 1024 * 1024)) /dev/urandom > "$work/src/big/blob"
 tar -C "$work/src/big" -cf - blob | gzip -1 > "$work/src/big.tar.gz"
 rm -rf "$work/src/big"
-: > "$work/results.big"
+: > "$work/results.small"; : > "$work/results.big"
+measure small "${ours[@]}" "$work/out" "$work/src/layer2.tar.gz"
 measure big "${ours[@]}" "$work/out" "$work/src/big.tar.gz"
-big_kib=$(cut -d' ' -f2 "$work/results.big")
-echo "peak RSS: minbase layers $(( ${mem[ours]} / 1024 )) MiB, one 512 MiB file $(( big_kib / 1024 )) MiB"
+small_kib=$(cut -d' ' -f2 "$work/results.small"); big_kib=$(cut -d' ' -f2 "$work/results.big")
+echo "peak RSS: 2 MB layer $(( small_kib / 1024 )) MiB, 512 MiB layer $(( big_kib / 1024 )) MiB"

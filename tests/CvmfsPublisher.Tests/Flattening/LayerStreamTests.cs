@@ -57,6 +57,18 @@ public sealed class LayerStreamTests
     }
 
     [Fact]
+    public void A_zstd_layer_without_libzstd_says_which_library_to_install_and_names_the_layer()
+    {
+        var layer = TestLayers.FromBytes(Compress(Sample().ToTar(), "zstd"), TestLayers.OciZstd, "sha256:" + new string('7', 64));
+        using var stored = new MemoryStream(Compress(Sample().ToTar(), "zstd"));
+        var ex = Assert.Throws<LayerException>(() => LayerStreams.OpenTar(layer, stored, hash: false, zstdAvailable: false));
+        Assert.Equal(layer.Digest, ex.LayerDigest);
+        Assert.Contains(layer.Digest, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("libzstd.so.1", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("apt-get install libzstd1", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_wrong_diff_id_fails_and_leaves_nothing()
     {
         var layer = TestLayers.Gzip(Sample()) with { DiffId = "sha256:" + new string('0', 64) };
