@@ -136,6 +136,71 @@ public sealed class LayerStreamTests
         Assert.Equal(layer.Digest, ex.LayerDigest);
     }
 
+    [Theory]
+    [InlineData('x')]
+    [InlineData('g')]
+    [InlineData('L')]
+    [InlineData('K')]
+    public async Task Oversized_pax_headers_and_gnu_long_names_are_refused_before_they_are_read_into_memory(char type)
+    {
+        // 2 MiB of metadata compress to a few KiB: without the limit the tar reader would allocate it whole.
+        const int size = TarMetadataLimitStream.MaxMetadataSize + 1;
+        var tar = new TarBuilder().File("ok", "ok").RawHeader("././@LongLink", type, size).Raw(new byte[Padded(size)]).File("after", "after");
+        var layer = TestLayers.FromBytes(tar.ToGzip(), TestLayers.OciGzip);
+        var ex = await TestLayers.FailsAsync<LayerException>([layer]);
+        Assert.Equal(layer.Digest, ex.LayerDigest);
+        Assert.Contains(layer.Digest, ex.Message, StringComparison.Ordinal);
+        Assert.True(ex.Message.Contains($"of {size} bytes", StringComparison.Ordinal), ex.Message);
+        Assert.Contains("at most 1048576 bytes", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("after entry 'ok'", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_pax_header_just_under_the_limit_is_read()
+    {
+        var value = new string('v', 1_000_000);
+        using var tree = await TestLayers.FlattenAsync([TestLayers.Gzip(new TarBuilder().FileWithXattrs("big-xattr", "content", ("user.big", value)).File("next", "next"))]);
+        Assert.Equal("content", tree.Read("big-xattr"));
+        Assert.Equal("next", tree.Read("next"));
+        Assert.Equal(1, tree.Result.SkippedXattrs);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task The_limit_follows_a_pax_size_record_that_overrides_the_header_size(bool hostileAfter)
+    {
+        // "size=600" in a PAX header, then a ustar header that says 0: the data (600 bytes) is the PAX size.
+        var data = Enumerable.Repeat((byte)'d', 600).ToArray();
+        var tar = new TarBuilder().RawHeader("PaxHeaders/f", 'x', 12).Raw(Padded("12 size=600\n"u8.ToArray()))
+            .RawHeader("f", '0', 0).Raw(Padded(data));
+        if (hostileAfter)
+        {
+            tar.RawHeader("PaxHeaders/big", 'x', 3_000_000).Raw(new byte[Padded(3_000_000)]);
+        }
+
+        if (!hostileAfter)
+        {
+            using var tree = await TestLayers.FlattenAsync(tar.File("after", "after"));
+            Assert.Equal(data, File.ReadAllBytes(tree.Path("f")));
+            Assert.Equal("after", tree.Read("after"));
+            return;
+        }
+
+        var ex = await TestLayers.RefusedAsync(tar);
+        Assert.True(ex.Message.Contains("of 3000000 bytes", StringComparison.Ordinal), ex.Message);
+        Assert.Contains("after entry 'f'", ex.Message, StringComparison.Ordinal);
+    }
+
+    private static int Padded(int size) => (size + 511) / 512 * 512;
+
+    private static byte[] Padded(byte[] data)
+    {
+        var padded = new byte[Padded(data.Length)];
+        data.CopyTo(padded, 0);
+        return padded;
+    }
+
     [Fact]
     public async Task A_failing_layer_source_removes_the_tree_and_keeps_the_cause()
     {
