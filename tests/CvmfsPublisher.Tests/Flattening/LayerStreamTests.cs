@@ -220,6 +220,34 @@ public sealed class LayerStreamTests
     }
 
     [Fact]
+    public async Task A_full_disk_fails_with_an_io_error_naming_the_entry_and_removes_the_tree()
+    {
+        // A real ENOSPC from a small tmpfs: needs root and the right to mount (CI as root in a privileged container).
+        using var temp = new TempDirectory("flatten-full");
+        var small = Directory.CreateDirectory(temp.Combine("small")).FullName;
+        if (!Environment.IsPrivilegedProcess || RunTool("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", small) != 0)
+        {
+            Assert.Skip("needs root and permission to mount a tmpfs (for a real 'No space left on device')");
+        }
+
+        try
+        {
+            var tar = new TarBuilder().File("fits", new byte[64 * 1024]).File("too-big", new byte[1024 * 1024]);
+            var root = Path.Combine(small, "root");
+            var ex = await Assert.ThrowsAsync<IOException>(() => new ImageFlattener().FlattenAsync(
+                [TestLayers.Gzip(tar)], ImageConfig.Empty, root, null, TestContext.Current.CancellationToken));
+            Assert.True(ex.Message.Contains("disk full", StringComparison.Ordinal), ex.Message);
+            Assert.Contains("'too-big'", ex.Message, StringComparison.Ordinal);
+            Assert.False(Path.Exists(root));
+            Assert.Empty(Directory.EnumerateFileSystemEntries(small));
+        }
+        finally
+        {
+            RunTool("umount", small);
+        }
+    }
+
+    [Fact]
     public async Task Cancellation_stops_the_flatten_and_removes_the_tree()
     {
         using var cts = new CancellationTokenSource();
@@ -271,6 +299,16 @@ public sealed class LayerStreamTests
         Assert.Equal(2, reports.Count(r => r.LayerDone));
         Assert.All(reports, r => Assert.Equal(2, r.LayerCount));
         Assert.True(reports.First(r => r.LayerDone && r.LayerIndex == 0).UncompressedBytes >= 300_000);
+    }
+
+    private static int RunTool(string file, params string[] args)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo(file, args) { RedirectStandardError = true, RedirectStandardOutput = true };
+        using var process = System.Diagnostics.Process.Start(start)!;
+        process.StandardOutput.ReadToEnd();
+        process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        return process.ExitCode;
     }
 
     private static byte[] Compress(byte[] tar, string compression) => compression switch
