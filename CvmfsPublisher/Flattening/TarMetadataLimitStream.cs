@@ -16,7 +16,7 @@ namespace CvmfsImages.Publisher.Flattening;
 /// <c>size</c> record overriding the next header's size) and only inspects headers; it stops looking at the end of
 /// the archive (where the reader stops) or at anything it cannot parse, which the reader then reports itself.
 /// </remarks>
-internal sealed class TarMetadataLimitStream : Stream
+internal sealed class TarMetadataLimitStream : ReadOnlyStream
 {
     /// <summary>The largest PAX header or GNU long name accepted (1 MiB, as Go's archive/tar).</summary>
     public const int MaxMetadataSize = 1 << 20;
@@ -47,21 +47,11 @@ internal sealed class TarMetadataLimitStream : Stream
         Off,
     }
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
     public override long Position
     {
         get => _position;
         set => throw new NotSupportedException();
     }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -74,16 +64,6 @@ internal sealed class TarMetadataLimitStream : Stream
         _position += n;
         return n;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
