@@ -24,11 +24,11 @@ for tool in umoci tar gzip sha256sum /usr/bin/time dotnet; do
 done
 
 work=$(mktemp -d /dev/shm/flatten-bench.XXXXXX)
+trap 'chmod -R u+rwx "$work" 2>/dev/null; rm -rf "$work"' EXIT
 echo "== publish bench/FlattenBench (Release, ReadyToRun)"
 dotnet publish bench/FlattenBench -c Release -nologo -clp:NoSummary -v quiet -o "$work/bin" >/dev/null
 ours=("$work/bin/FlattenBench")
 
-trap 'chmod -R u+rwx "$work" 2>/dev/null; rm -rf "$work"' EXIT
 mkdir -p "$work/src" "$work/layout/blobs/sha256"
 
 echo "== layer 1: minbase root"
