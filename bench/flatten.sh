@@ -5,13 +5,17 @@
 # The image: layer 1 is a Debian minbase-like root, layer 2 has whiteouts, an opaque directory, a hardlink, a
 # symlink and a setuid file. Everything is written to tmpfs (/dev/shm), so the disk is out of the picture.
 #
-# Layer 1 source. The issue asks for `debootstrap --variant=minbase`, which needs a Debian mirror; this workplace
-# has none (no network). So layer 1 is built from THIS HOST's installed files of the packages minbase installs:
-# every package of Priority required and important plus apt and its libraries, files listed by `dpkg -L`
-# (about 7,400 entries, ~105 MB on Debian 12). Set ROOTFS_DIR=/path/to/a/debootstrap/root to use a real one.
-#
+# Layer 1 source, in order of preference:
+#  1. ROOTFS_DIR=/path/to/a/root (used as it is);
+#  2. `debootstrap --variant=minbase bookworm` from MIRROR (default: the first URI of /etc/apt/sources.list.d/debian.sources
+#     or /etc/apt/sources.list, else http://deb.debian.org/debian), needs root; built once into MINBASE_CACHE
+#     (default /var/tmp/flatten-bench-minbase) and reused;
+#  3. when no mirror is reachable: THIS HOST's installed files of the packages minbase installs (Priority required and
+#     important plus apt and its libraries, from `dpkg -L`; about 7,400 entries, ~105 MB on Debian 12).
+# As a container image's root (debuerreotype does the same) the .deb cache, apt lists and /dev nodes are left out:
+# about 6,700 entries, ~115 MB.
 # Targets (from issue 4): ours <= 0.35 x umoci unpack (root) and ours <= 1.0 x tar -xzf.
-# Usage: bench/flatten.sh [RUNS]   (default 5). Needs root for `umoci unpack` without --rootless.
+# Usage: bench/flatten.sh [RUNS]   (default 5; 0: only the tree comparison and the memory check). Needs root for `umoci unpack` without --rootless.
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
 runs=${1:-5}
@@ -20,17 +24,37 @@ for tool in umoci tar gzip sha256sum /usr/bin/time dotnet; do
 done
 
 work=$(mktemp -d /dev/shm/flatten-bench.XXXXXX)
+trap 'chmod -R u+rwx "$work" 2>/dev/null; rm -rf "$work"' EXIT
 echo "== publish bench/FlattenBench (Release, ReadyToRun)"
 dotnet publish bench/FlattenBench -c Release -nologo -clp:NoSummary -v quiet -o "$work/bin" >/dev/null
 ours=("$work/bin/FlattenBench")
 
-trap 'chmod -R u+rwx "$work" 2>/dev/null; rm -rf "$work"' EXIT
 mkdir -p "$work/src" "$work/layout/blobs/sha256"
 
 echo "== layer 1: minbase root"
+minbase_cache=${MINBASE_CACHE:-/var/tmp/flatten-bench-minbase}
+if [ -z "${ROOTFS_DIR:-}" ] && [ "$(id -u)" = 0 ] && command -v debootstrap >/dev/null; then
+  if [ ! -e "$minbase_cache/.complete" ]; then
+    mirror=${MIRROR:-$( { grep -h '^URIs:' /etc/apt/sources.list.d/debian.sources 2>/dev/null | awk '{ print $2 }';
+                          grep -h '^deb ' /etc/apt/sources.list 2>/dev/null | awk '{ print $2 }'; } | head -n1)}
+    mirror=${mirror:-http://deb.debian.org/debian}
+    echo "debootstrap --variant=minbase bookworm from $mirror (once, into $minbase_cache)"
+    rm -rf "$minbase_cache"
+    if debootstrap --variant=minbase bookworm "$minbase_cache" "$mirror" > "$work/debootstrap.log" 2>&1; then
+      touch "$minbase_cache/.complete"
+    else
+      echo "debootstrap failed (no mirror reachable?): $(tail -n1 "$work/debootstrap.log"); using this host's files instead"
+      rm -rf "$minbase_cache"
+    fi
+  fi
+  [ -e "$minbase_cache/.complete" ] && ROOTFS_DIR=$minbase_cache
+fi
 if [ -n "${ROOTFS_DIR:-}" ]; then
-  tar --numeric-owner -C "$ROOTFS_DIR" -cf "$work/src/layer1.tar" .
+  echo "layer 1 from $ROOTFS_DIR"
+  tar --numeric-owner -C "$ROOTFS_DIR" --exclude=./.complete --exclude='./var/cache/apt/archives/*.deb' \
+    --exclude='./var/lib/apt/lists/*' --exclude='./dev/*' -cf "$work/src/layer1.tar" .
 else
+  echo "layer 1 from this host's files of the minbase packages (no debootstrap root)"
   mapfile -t pkgs < <(dpkg-query -W -f='${Package} ${Priority} ${db:Status-Status}\n' |
     awk '($2 == "required" || $2 == "important") && $3 == "installed" { print $1 }')
   pkgs+=(apt libapt-pkg6.0 libstdc++6 gpgv debian-archive-keyring libgcc-s1 libsystemd0 libseccomp2 perl-base)
@@ -103,50 +127,83 @@ tar_both() { mkdir -p "$1" && tar -xzf "$work/src/layer1.tar.gz" -C "$1" && tar 
 export -f tar_both
 export work
 
-echo "== $runs runs each (after one warm-up of each), output on tmpfs"
-for name in ours umoci-root umoci-rootless tar; do : > "$work/results.$name"; done
-for round in $(seq 0 "$runs"); do
-  for name in ours umoci-root umoci-rootless tar; do
-    case $name in
-      ours) measure ours "${ours[@]}" "$work/out" "$work/src/layer1.tar.gz" "$work/src/layer2.tar.gz" --config "$work/src/config.json" ;;
-      umoci-root) measure umoci-root umoci unpack --image "$work/layout:bench" "$work/out" ;;
-      umoci-rootless) measure umoci-rootless umoci unpack --rootless --image "$work/layout:bench" "$work/out" ;;
-      tar) measure tar bash -c 'tar_both "$work/out"' ;;
-    esac
-    [ "$round" -eq 0 ] && : > "$work/results.$name"   # round 0 is the warm-up (page cache, JIT-free disk state)
+if [ "$runs" -gt 0 ]; then
+  echo "== $runs runs each (after one warm-up of each), output on tmpfs"
+  for name in ours umoci-root umoci-rootless tar; do : > "$work/results.$name"; done
+  for round in $(seq 0 "$runs"); do
+    for name in ours umoci-root umoci-rootless tar; do
+      case $name in
+        ours) measure ours "${ours[@]}" "$work/out" "$work/src/layer1.tar.gz" "$work/src/layer2.tar.gz" --config "$work/src/config.json" ;;
+        umoci-root) measure umoci-root umoci unpack --image "$work/layout:bench" "$work/out" ;;
+        umoci-rootless) measure umoci-rootless umoci unpack --rootless --image "$work/layout:bench" "$work/out" ;;
+        tar) measure tar bash -c 'tar_both "$work/out"' ;;
+      esac
+      [ "$round" -eq 0 ] && : > "$work/results.$name"   # round 0 is the warm-up (page cache, JIT-free disk state)
+    done
   done
-done
 
-median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-declare -A wall mem cpu
-for name in ours umoci-root umoci-rootless tar; do
-  wall[$name]=$(cut -d' ' -f1 "$work/results.$name" | median)
-  mem[$name]=$(cut -d' ' -f2 "$work/results.$name" | median)
-  cpu[$name]=$(cut -d' ' -f3 "$work/results.$name" | median)
-done
+  median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+  declare -A wall mem cpu
+  for name in ours umoci-root umoci-rootless tar; do
+    wall[$name]=$(cut -d' ' -f1 "$work/results.$name" | median)
+    mem[$name]=$(cut -d' ' -f2 "$work/results.$name" | median)
+    cpu[$name]=$(cut -d' ' -f3 "$work/results.$name" | median)
+  done
 
-echo
-echo "load average before the summary: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
-printf '%-16s %12s %12s %14s\n' "tool" "median s" "median CPU s" "peak RSS MiB"
-for name in ours umoci-root umoci-rootless tar; do
-  printf '%-16s %12s %12s %14s\n' "$name" "${wall[$name]}" "${cpu[$name]}" "$(( ${mem[$name]} / 1024 ))"
-done
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-echo
-echo "                                 wall   CPU"
-echo "ours / umoci unpack (root):     $(ratio "${wall[ours]}" "${wall[umoci-root]}")  $(ratio "${cpu[ours]}" "${cpu[umoci-root]}")   (target <= 0.35)"
-echo "ours / umoci unpack --rootless: $(ratio "${wall[ours]}" "${wall[umoci-rootless]}")  $(ratio "${cpu[ours]}" "${cpu[umoci-rootless]}")"
-echo "ours / tar -xzf (both layers):  $(ratio "${wall[ours]}" "${wall[tar]}")  $(ratio "${cpu[ours]}" "${cpu[tar]}")   (target <= 1.00)"
-echo "(ours includes .NET start-up and JIT, the DiffID checks, and the Singularity metadata.)"
+  echo
+  echo "load average before the summary: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
+  printf '%-16s %12s %12s %14s\n' "tool" "median s" "median CPU s" "peak RSS MiB"
+  for name in ours umoci-root umoci-rootless tar; do
+    printf '%-16s %12s %12s %14s\n' "$name" "${wall[$name]}" "${cpu[$name]}" "$(( ${mem[$name]} / 1024 ))"
+  done
+  ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+  echo
+  echo "                                 wall   CPU"
+  echo "ours / umoci unpack (root):     $(ratio "${wall[ours]}" "${wall[umoci-root]}")  $(ratio "${cpu[ours]}" "${cpu[umoci-root]}")   (target <= 0.35)"
+  echo "ours / umoci unpack --rootless: $(ratio "${wall[ours]}" "${wall[umoci-rootless]}")  $(ratio "${cpu[ours]}" "${cpu[umoci-rootless]}")"
+  echo "ours / tar -xzf (both layers):  $(ratio "${wall[ours]}" "${wall[tar]}")  $(ratio "${cpu[ours]}" "${cpu[tar]}")   (target <= 1.00)"
+  echo "(ours includes .NET start-up and JIT, the DiffID checks, and the Singularity metadata.)"
+fi
 
-# Memory must not grow with layer size: flatten a layer holding one 512 MiB file and compare peak RSS.
+# Not only fast: the same tree. Every entry's type, size, link count, content hash and link target against
+# `umoci unpack`'s (modes differ by design; our generated Singularity metadata and mount points are left out).
 echo
-echo "== memory: a layer with one 512 MiB file"
+echo "== our tree against umoci unpack's (type, size, links, sha256, link target)"
+describe() { # root -> one line per entry
+  (cd "$1" && find . -mindepth 1 \( -type f -printf 'f %s %n %p\n' \) -o \( -type l -printf 'l %p -> %l\n' \) -o \( -type d -printf 'd %p\n' \) -o -printf '? %p\n' | sort
+   find . -type f -print0 | sort -z | xargs -0 -r sha256sum)
+}
+"${ours[@]}" "$work/cmp-ours" "$work/src/layer1.tar.gz" "$work/src/layer2.tar.gz" --config "$work/src/config.json" >/dev/null
+umoci unpack --image "$work/layout:bench" "$work/cmp-umoci" >/dev/null
+# Ours minus what we generate and umoci does not have (the Singularity metadata, mount points the image lacks).
+generated='^\./(\.singularity\.d|singularity|environment|\.exec|\.run|\.shell|\.test|cvmfs|srv|dev|proc|sys|tmp|var/tmp|home|etc/hosts|etc/resolv\.conf|etc/passwd|etc/group)(/|$)'
+describe "$work/cmp-umoci/rootfs" > "$work/cmp-umoci.txt"
+describe "$work/cmp-ours" | awk -v gen="$generated" '
+  function path(l) {
+    if (l ~ /^[0-9a-f]+  \.\//) { sub(/^[0-9a-f]+  /, "", l); return l }
+    if (l ~ /^l /) { sub(/^l /, "", l); sub(/ -> .*$/, "", l); return l }
+    if (l ~ /^f /) { sub(/^f [0-9]+ [0-9]+ /, "", l); return l }
+    return substr(l, 3)
+  }
+  NR == FNR { seen[path($0)] = 1; next }
+  { p = path($0) } !(p in seen) && p ~ gen { next } { print }' "$work/cmp-umoci.txt" - > "$work/cmp-ours.txt"
+if diff -u "$work/cmp-umoci.txt" "$work/cmp-ours.txt" > "$work/cmp.diff"; then
+  echo "identical: $(grep -c '^[dfl] ' "$work/cmp-ours.txt") entries"
+else
+  echo "DIFFERENT (first lines of the diff, umoci -, ours +):"; head -n 30 "$work/cmp.diff"
+fi
+chmod -R u+rwx "$work/cmp-ours" "$work/cmp-umoci"; rm -rf "$work/cmp-ours" "$work/cmp-umoci"
+
+# Memory must not grow with layer size: peak RSS flattening the 2 MB layer 2 alone against a layer holding one
+# 512 MiB file (the whole minbase image is in the table above).
+echo
+echo "== memory: layer 2 alone against a layer with one 512 MiB file"
 mkdir -p "$work/src/big"
-head -c $((512 * 1024 * 1024)) /dev/zero > "$work/src/big/blob"
+head -c $((512 * 1024 * 1024)) /dev/urandom > "$work/src/big/blob"
 tar -C "$work/src/big" -cf - blob | gzip -1 > "$work/src/big.tar.gz"
 rm -rf "$work/src/big"
-: > "$work/results.big"
+: > "$work/results.small"; : > "$work/results.big"
+measure small "${ours[@]}" "$work/out" "$work/src/layer2.tar.gz"
 measure big "${ours[@]}" "$work/out" "$work/src/big.tar.gz"
-big_kib=$(cut -d' ' -f2 "$work/results.big")
-echo "peak RSS: minbase layers $(( ${mem[ours]} / 1024 )) MiB, one 512 MiB file $(( big_kib / 1024 )) MiB"
+small_kib=$(cut -d' ' -f2 "$work/results.small"); big_kib=$(cut -d' ' -f2 "$work/results.big")
+echo "peak RSS: 2 MB layer $(( small_kib / 1024 )) MiB, 512 MiB layer $(( big_kib / 1024 )) MiB"

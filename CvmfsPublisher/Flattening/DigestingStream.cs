@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 namespace CvmfsImages.Publisher.Flattening;
 
 /// <summary>A read-only pass-through stream that counts and (optionally) sha256-hashes what is read through it.</summary>
-internal sealed class DigestingStream : Stream
+internal sealed class DigestingStream : ReadOnlyStream
 {
     private readonly Stream _inner;
     private readonly IncrementalHash? _hash;
@@ -17,14 +17,6 @@ internal sealed class DigestingStream : Stream
     /// <summary>Bytes read so far.</summary>
     public long BytesRead { get; private set; }
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
     public override long Position
     {
         get => BytesRead;
@@ -33,8 +25,6 @@ internal sealed class DigestingStream : Stream
 
     /// <summary><c>sha256:&lt;hex&gt;</c> of everything read; only when hashing.</summary>
     public string Digest() => "sha256:" + Convert.ToHexStringLower(_hash!.GetHashAndReset());
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -47,16 +37,6 @@ internal sealed class DigestingStream : Stream
 
         return n;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -31,6 +31,7 @@ public sealed partial class ImageFlattener
     /// </summary>
     /// <exception cref="LayerException">A layer is malformed, does not match its DiffID or holds a refused entry.</exception>
     /// <exception cref="IOException">The target exists, its parent does not, or writing failed (disk full).</exception>
+    /// <exception cref="InvalidDataException">The image's tree does not leave room for a mount point or the WorkingDir (a file where a directory must be).</exception>
     /// <exception cref="ArgumentException">An extra mount point is not an absolute path without <c>..</c>.</exception>
     public async Task<FlattenResult> FlattenAsync(
         IReadOnlyList<LayerInput> layers,
@@ -93,7 +94,16 @@ public sealed partial class ImageFlattener
             await Task.Factory.StartNew(
                 () =>
                 {
-                    SingularityMetadata.Write(tree, config, options.ExtraMountPoints, counters);
+                    try
+                    {
+                        SingularityMetadata.Write(tree, config, options.ExtraMountPoints, counters);
+                    }
+                    catch (EntryRefusedException ex)
+                    {
+                        // The image's own tree is in the way (its /etc is a file, a link loop): the image is at fault.
+                        throw new InvalidDataException($"Flattening {target}: the Singularity metadata and mount points cannot be added: {ex.Message}", ex);
+                    }
+
                     tree.FinishDirectories();
                 },
                 cancellationToken,

@@ -12,7 +12,11 @@ internal static class LayerStreams
 
     /// <summary>The uncompressed tar stream of <paramref name="layer"/>, counting (and hashing when asked) as it is read.</summary>
     /// <exception cref="LayerException">Unknown media type, or bytes that do not match it.</exception>
-    public static DigestingStream OpenTar(LayerInput layer, Stream stored, bool hash)
+    /// <param name="layer">The layer (media type and digest, for messages).</param>
+    /// <param name="stored">Its bytes as stored (compressed).</param>
+    /// <param name="hash">Whether to sha256 the uncompressed stream (for the DiffID).</param>
+    /// <param name="zstdAvailable">Whether libzstd can be loaded; null asks the system (tests say false).</param>
+    public static DigestingStream OpenTar(LayerInput layer, Stream stored, bool hash, bool? zstdAvailable = null)
     {
         if (!LayerMediaTypes.TryGetCompression(layer.MediaType, out var compression))
         {
@@ -35,6 +39,8 @@ internal static class LayerStreams
                 break;
             case LayerCompression.Zstd when !looksZstd:
                 throw Mismatch(layer, "zstd", head);
+            case LayerCompression.Zstd when !(zstdAvailable ?? Zstd.IsAvailable):
+                throw ZstdMissing(layer, null);
             case LayerCompression.Zstd:
                 try
                 {
@@ -42,7 +48,7 @@ internal static class LayerStreams
                 }
                 catch (DllNotFoundException ex)
                 {
-                    throw new LayerException($"Layer {layer.Digest} is zstd-compressed: {ex.Message}", layer.Digest, null, ex);
+                    throw ZstdMissing(layer, ex);
                 }
 
                 break;
@@ -62,13 +68,17 @@ internal static class LayerStreams
     }
 
     /// <summary>
-    /// As <see cref="OpenTar"/>, with decompression and hashing moved to a read-ahead thread; the returned stream is
+    /// As <see cref="OpenTar"/>, with decompression and hashing moved to a read-ahead thread and oversized PAX/GNU
+    /// metadata headers refused (<see cref="TarMetadataLimitStream"/>); the returned stream is
     /// what the tar reader reads, <paramref name="digesting"/> gives the count and digest once it is at its end.
     /// </summary>
     public static Stream OpenTarReadAhead(LayerInput layer, Stream stored, bool hash, out DigestingStream digesting)
     {
         digesting = OpenTar(layer, stored, hash);
-        return new ReadAheadStream(digesting);
+
+        // The limit on metadata headers sits on the reader's side, so its error comes with the header at fault
+        // (the read-ahead delivers whole chunks).
+        return new TarMetadataLimitStream(new ReadAheadStream(digesting));
     }
 
     /// <summary>Reads <paramref name="stream"/> to its end, discarding what it reads.</summary>
@@ -86,6 +96,13 @@ internal static class LayerStreams
             System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
     }
+
+    private static LayerException ZstdMissing(LayerInput layer, Exception? inner) =>
+        new($"Layer {layer.Digest} is zstd-compressed ('{layer.MediaType}'), but the system's zstd library {Zstd.LibraryName} " +
+            "cannot be loaded: install it (Debian/Ubuntu: apt-get install libzstd1; RHEL/Alma: dnf install libzstd).",
+            layer.Digest,
+            null,
+            inner);
 
     private static LayerException Mismatch(LayerInput layer, string expected, ReadOnlySpan<byte> head) =>
         new($"Layer {layer.Digest} is declared {expected} ('{layer.MediaType}') but does not start with the {expected} magic bytes " +

@@ -1,7 +1,7 @@
 namespace CvmfsImages.Publisher.Flattening;
 
 /// <summary>A read-only stream that returns a few already-read bytes and then the rest of its inner stream.</summary>
-internal sealed class PeekedStream : Stream
+internal sealed class PeekedStream : ReadOnlyStream
 {
     private readonly Stream _inner;
     private readonly byte[] _head;
@@ -16,20 +16,6 @@ internal sealed class PeekedStream : Stream
     /// <summary>The first bytes (fewer than asked only at end of stream).</summary>
     public ReadOnlySpan<byte> Head => _head;
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
     /// <summary>Reads up to <paramref name="count"/> bytes from <paramref name="inner"/> and wraps it.</summary>
     public static PeekedStream Create(Stream inner, int count)
     {
@@ -37,8 +23,6 @@ internal sealed class PeekedStream : Stream
         var read = inner.ReadAtLeast(head, count, throwOnEndOfStream: false);
         return new PeekedStream(inner, read == count ? head : head[..read]);
     }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -52,16 +36,6 @@ internal sealed class PeekedStream : Stream
 
         return _inner.Read(buffer);
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

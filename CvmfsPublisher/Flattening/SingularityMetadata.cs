@@ -66,18 +66,53 @@ internal static class SingularityMetadata
 
         if (config.WorkingDir is { } workingDir && workingDir.StartsWith('/'))
         {
-            DirectoryIfMissing(tree, workingDir, Executable);
+            // An absolute path: '..' at the root stays at the root, as the runtime's chdir sees it.
+            DirectoryIfMissing(tree, ClampAtRoot(workingDir), Executable, $"the WorkingDir '{workingDir}'");
         }
 
         foreach (var file in MountFiles)
         {
             var parts = EntryPath.Clean(file);
             tree.BeginEntry();
-            var dir = tree.ResolveDirectory(parts, parts.Count - 1, create: true, out var parent);
+            var dir = Resolve(tree, parts, $"the mount point '{file}'", out var parent);
             if (!TreeWriter.Exists(dir, parts[^1]))
             {
                 WriteFile(tree, dir, parent, parts[^1], string.Empty, Readable, counters);
             }
+        }
+    }
+
+    /// <summary>An absolute path with <c>.</c> and <c>..</c> resolved lexically, <c>..</c> of the root being the root.</summary>
+    public static string ClampAtRoot(string path)
+    {
+        var parts = new List<string>();
+        foreach (var part in path.Split('/'))
+        {
+            if (part == "..")
+            {
+                if (parts.Count > 0)
+                {
+                    parts.RemoveAt(parts.Count - 1);
+                }
+            }
+            else if (part is not ("" or "."))
+            {
+                parts.Add(part);
+            }
+        }
+
+        return "/" + string.Join('/', parts);
+    }
+
+    private static int Resolve(TreeWriter tree, List<string> parts, string what, out string parent)
+    {
+        try
+        {
+            return tree.ResolveDirectory(parts, parts.Count - 1, create: true, out parent);
+        }
+        catch (EntryRefusedException ex)
+        {
+            throw new EntryRefusedException($"{what}: {ex.Message}", ex);
         }
     }
 
@@ -197,7 +232,7 @@ internal static class SingularityMetadata
         }
     }
 
-    private static void DirectoryIfMissing(TreeWriter tree, string path, uint mode)
+    private static void DirectoryIfMissing(TreeWriter tree, string path, uint mode, string? what = null)
     {
         var parts = EntryPath.Clean(path);
         if (parts.Count == 0)
@@ -206,7 +241,7 @@ internal static class SingularityMetadata
         }
 
         tree.BeginEntry();
-        var dir = tree.ResolveDirectory(parts, parts.Count - 1, create: true, out var parent);
+        var dir = Resolve(tree, parts, what ?? $"the mount point '{path}'", out var parent);
         if (!TreeWriter.Exists(dir, parts[^1]))
         {
             tree.MakeDirectory(dir, parts[^1], EntryPath.Join(parent, parts[^1]), mode, TreeWriter.FixedMtime, 0);

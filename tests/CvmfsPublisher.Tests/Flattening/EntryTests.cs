@@ -1,5 +1,7 @@
 using System.Formats.Tar;
+using CvmfsImages.Publisher.Flattening;
 using CvmfsImages.TestSupport;
+using Microsoft.Extensions.Logging;
 using Xunit;
 
 namespace CvmfsImages.Tests.CvmfsPublisher.Flattening;
@@ -131,6 +133,35 @@ public sealed class EntryTests
         Assert.Equal(3, tree.Result.SkippedSpecialFiles);
         Assert.Equal(2, tree.Result.SkippedXattrs);
         Assert.Equal("ping", tree.Read("bin/ping"));
+    }
+
+    [Fact]
+    public async Task Skipped_specials_and_xattrs_are_reported_once_per_image_with_their_totals()
+    {
+        var lower = new TarBuilder().CharacterDevice("dev/null").Fifo("run/fifo").FileWithXattrs("bin/ping", "p", ("security.capability", "x"));
+        var upper = new TarBuilder().BlockDevice("dev/sda").FileWithXattrs("bin/su", "s", ("user.a", "1"), ("user.b", "2"));
+        var logger = new ListLogger<ImageFlattener>();
+        using var temp = new TempDirectory("flatten");
+        var result = await new ImageFlattener(logger).FlattenAsync(
+            [TestLayers.Plain(lower), TestLayers.Plain(upper)], ImageConfig.Empty, temp.Combine("root"), null, TestContext.Current.CancellationToken);
+        Assert.Equal(3, result.SkippedSpecialFiles);
+        Assert.Equal(3, result.SkippedXattrs);
+        var specials = Assert.Single(logger.Events, e => e.Id == 4102);
+        Assert.Equal(LogLevel.Warning, specials.Level);
+        Assert.Contains("3 device", specials.Message, StringComparison.Ordinal);
+        var xattrs = Assert.Single(logger.Events, e => e.Id == 4103);
+        Assert.Contains("3 extended attributes", xattrs.Message, StringComparison.Ordinal);
+        Assert.Single(logger.Events, e => e.Id == 4104);
+    }
+
+    [Fact]
+    public async Task Nothing_skipped_means_nothing_reported()
+    {
+        var logger = new ListLogger<ImageFlattener>();
+        using var temp = new TempDirectory("flatten");
+        await new ImageFlattener(logger).FlattenAsync(
+            [TestLayers.Plain(new TarBuilder().File("f", "f"))], ImageConfig.Empty, temp.Combine("root"), null, TestContext.Current.CancellationToken);
+        Assert.DoesNotContain(logger.Events, e => e.Id is 4102 or 4103);
     }
 
     [Fact]

@@ -57,6 +57,18 @@ public sealed class LayerStreamTests
     }
 
     [Fact]
+    public void A_zstd_layer_without_libzstd_says_which_library_to_install_and_names_the_layer()
+    {
+        var layer = TestLayers.FromBytes(Compress(Sample().ToTar(), "zstd"), TestLayers.OciZstd, "sha256:" + new string('7', 64));
+        using var stored = new MemoryStream(Compress(Sample().ToTar(), "zstd"));
+        var ex = Assert.Throws<LayerException>(() => LayerStreams.OpenTar(layer, stored, hash: false, zstdAvailable: false));
+        Assert.Equal(layer.Digest, ex.LayerDigest);
+        Assert.Contains(layer.Digest, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("libzstd.so.1", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("apt-get install libzstd1", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_wrong_diff_id_fails_and_leaves_nothing()
     {
         var layer = TestLayers.Gzip(Sample()) with { DiffId = "sha256:" + new string('0', 64) };
@@ -124,6 +136,71 @@ public sealed class LayerStreamTests
         Assert.Equal(layer.Digest, ex.LayerDigest);
     }
 
+    [Theory]
+    [InlineData('x')]
+    [InlineData('g')]
+    [InlineData('L')]
+    [InlineData('K')]
+    public async Task Oversized_pax_headers_and_gnu_long_names_are_refused_before_they_are_read_into_memory(char type)
+    {
+        // 2 MiB of metadata compress to a few KiB: without the limit the tar reader would allocate it whole.
+        const int size = TarMetadataLimitStream.MaxMetadataSize + 1;
+        var tar = new TarBuilder().File("ok", "ok").RawHeader("././@LongLink", type, size).Raw(new byte[Padded(size)]).File("after", "after");
+        var layer = TestLayers.FromBytes(tar.ToGzip(), TestLayers.OciGzip);
+        var ex = await TestLayers.FailsAsync<LayerException>([layer]);
+        Assert.Equal(layer.Digest, ex.LayerDigest);
+        Assert.Contains(layer.Digest, ex.Message, StringComparison.Ordinal);
+        Assert.True(ex.Message.Contains($"of {size} bytes", StringComparison.Ordinal), ex.Message);
+        Assert.Contains("at most 1048576 bytes", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("after entry 'ok'", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_pax_header_just_under_the_limit_is_read()
+    {
+        var value = new string('v', 1_000_000);
+        using var tree = await TestLayers.FlattenAsync([TestLayers.Gzip(new TarBuilder().FileWithXattrs("big-xattr", "content", ("user.big", value)).File("next", "next"))]);
+        Assert.Equal("content", tree.Read("big-xattr"));
+        Assert.Equal("next", tree.Read("next"));
+        Assert.Equal(1, tree.Result.SkippedXattrs);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task The_limit_follows_a_pax_size_record_that_overrides_the_header_size(bool hostileAfter)
+    {
+        // "size=600" in a PAX header, then a ustar header that says 0: the data (600 bytes) is the PAX size.
+        var data = Enumerable.Repeat((byte)'d', 600).ToArray();
+        var tar = new TarBuilder().RawHeader("PaxHeaders/f", 'x', 12).Raw(Padded("12 size=600\n"u8.ToArray()))
+            .RawHeader("f", '0', 0).Raw(Padded(data));
+        if (hostileAfter)
+        {
+            tar.RawHeader("PaxHeaders/big", 'x', 3_000_000).Raw(new byte[Padded(3_000_000)]);
+        }
+
+        if (!hostileAfter)
+        {
+            using var tree = await TestLayers.FlattenAsync(tar.File("after", "after"));
+            Assert.Equal(data, File.ReadAllBytes(tree.Path("f")));
+            Assert.Equal("after", tree.Read("after"));
+            return;
+        }
+
+        var ex = await TestLayers.RefusedAsync(tar);
+        Assert.True(ex.Message.Contains("of 3000000 bytes", StringComparison.Ordinal), ex.Message);
+        Assert.Contains("after entry 'f'", ex.Message, StringComparison.Ordinal);
+    }
+
+    private static int Padded(int size) => (size + 511) / 512 * 512;
+
+    private static byte[] Padded(byte[] data)
+    {
+        var padded = new byte[Padded(data.Length)];
+        data.CopyTo(padded, 0);
+        return padded;
+    }
+
     [Fact]
     public async Task A_failing_layer_source_removes_the_tree_and_keeps_the_cause()
     {
@@ -140,6 +217,34 @@ public sealed class LayerStreamTests
             Task.FromResult<Stream>(new FailingStream(tar, failAfter: tar.Length / 2, new IOException("No space left on device"))));
         var ex = await TestLayers.FailsAsync<IOException>([TestLayers.Plain(new TarBuilder().File("first", "1")), layer]);
         Assert.Contains("No space left on device", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_full_disk_fails_with_an_io_error_naming_the_entry_and_removes_the_tree()
+    {
+        // A real ENOSPC from a small tmpfs: needs root and the right to mount (CI as root in a privileged container).
+        using var temp = new TempDirectory("flatten-full");
+        var small = Directory.CreateDirectory(temp.Combine("small")).FullName;
+        if (!Environment.IsPrivilegedProcess || RunTool("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", small) != 0)
+        {
+            Assert.Skip("needs root and permission to mount a tmpfs (for a real 'No space left on device')");
+        }
+
+        try
+        {
+            var tar = new TarBuilder().File("fits", new byte[64 * 1024]).File("too-big", new byte[1024 * 1024]);
+            var root = Path.Combine(small, "root");
+            var ex = await Assert.ThrowsAsync<IOException>(() => new ImageFlattener().FlattenAsync(
+                [TestLayers.Gzip(tar)], ImageConfig.Empty, root, null, TestContext.Current.CancellationToken));
+            Assert.True(ex.Message.Contains("disk full", StringComparison.Ordinal), ex.Message);
+            Assert.Contains("'too-big'", ex.Message, StringComparison.Ordinal);
+            Assert.False(Path.Exists(root));
+            Assert.Empty(Directory.EnumerateFileSystemEntries(small));
+        }
+        finally
+        {
+            RunTool("umount", small);
+        }
     }
 
     [Fact]
@@ -194,6 +299,16 @@ public sealed class LayerStreamTests
         Assert.Equal(2, reports.Count(r => r.LayerDone));
         Assert.All(reports, r => Assert.Equal(2, r.LayerCount));
         Assert.True(reports.First(r => r.LayerDone && r.LayerIndex == 0).UncompressedBytes >= 300_000);
+    }
+
+    private static int RunTool(string file, params string[] args)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo(file, args) { RedirectStandardError = true, RedirectStandardOutput = true };
+        using var process = System.Diagnostics.Process.Start(start)!;
+        process.StandardOutput.ReadToEnd();
+        process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        return process.ExitCode;
     }
 
     private static byte[] Compress(byte[] tar, string compression) => compression switch

@@ -93,6 +93,31 @@ public sealed class SingularityMetadataTests
     }
 
     [Fact]
+    public async Task A_working_dir_climbing_above_the_root_is_clamped_at_the_root()
+    {
+        var config = ImageConfig.Parse("""{"config":{"WorkingDir":"/../../work/./dir/.."}}"""u8);
+        using var tree = await TestLayers.FlattenAsync([TestLayers.Plain(new TarBuilder().File("x", "x"))], config);
+        Assert.True(Directory.Exists(tree.Path("work")));
+        Assert.False(Directory.Exists(tree.Path("work/dir")));
+    }
+
+    [Fact]
+    public async Task An_image_whose_etc_is_a_file_fails_naming_the_mount_point_and_leaves_nothing()
+    {
+        var ex = await TestLayers.FailsAsync<InvalidDataException>([TestLayers.Plain(new TarBuilder().File("etc", "not a directory"))]);
+        Assert.Contains("'/etc/hosts'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("not a directory", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_working_dir_below_a_file_fails_naming_it_and_leaves_nothing()
+    {
+        var config = ImageConfig.Parse("""{"config":{"WorkingDir":"/data/sub"}}"""u8);
+        var ex = await TestLayers.FailsAsync<InvalidDataException>([TestLayers.Plain(new TarBuilder().File("data", "file"))], config);
+        Assert.Contains("WorkingDir '/data/sub'", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Env_values_survive_the_shell_exactly()
     {
         using var tree = await TestLayers.FlattenAsync([TestLayers.Plain(new TarBuilder().File("x", "x"))], Config());
