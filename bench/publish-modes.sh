@@ -48,8 +48,18 @@ dpkg -L $(dpkg-query -W -f='${Package}\n') 2>/dev/null | grep -v '^/\.$' | sort 
 # Every k-th name, so the tree has the spread of a whole system (many directories, mostly small files); files over
 # 4 MB are left out (a few compilers and browsers would otherwise make up most of the bytes).
 total=$(wc -l < "$work/list.all")
-step=$(( total / entries > 0 ? total / entries : 1 ))
-awk -v k="$step" -v n="$entries" 'NR % k == 0 && c < n { print; c++ }' "$work/list.all" > "$work/list"
+step=$(( total * 2 / (entries * 3) > 0 ? total * 2 / (entries * 3) : 1 ))  # about a third of the entries will be parent directories
+# Parent directories count as entries too: names are taken until the tree (with its parents) holds $entries.
+awk -v k="$step" -v n="$entries" '
+  NR % k != 0 { next }
+  {
+    name = $0; added = 0; p = name
+    while (p != "" && !(p in seen)) { added++; sub("/?[^/]*$", "", p) }
+    if (total + added > n) exit
+    p = name
+    while (p != "" && !(p in seen)) { seen[p] = 1; sub("/?[^/]*$", "", p) }
+    total += added; print name
+  }' "$work/list.all" > "$work/list"
 mkdir -p "$work/src/tree"
 tar --no-recursion -C / -cf - -T "$work/list" 2>/dev/null | tar -C "$work/src/tree" -xf -
 find "$work/src/tree" -type f -size +4M -delete
