@@ -29,7 +29,7 @@ internal sealed class CvmfsServerSession : IRepositorySession
             RequireNoTransaction("ingest an image");
             await IngestAsync(
                 ["ingest", "-t", "-", "-b", relative, "-c", backend.RepositoryName],
-                (stdin, token) => TreeOperations.WriteTarAsync(stagedTree, stdin, (entries, t) => entries == 2 ? Hook("image-streaming", t) : Task.CompletedTask, token),
+                (stdin, token) => WriteTarBufferedAsync(stagedTree, stdin, token),
                 ct).ConfigureAwait(false);
         }
         else
@@ -176,6 +176,17 @@ internal sealed class CvmfsServerSession : IRepositorySession
         }
 
         File.Delete(backend.MarkerPath);
+    }
+
+    /// <summary>The tar in 1 MiB writes: one small write per header would wake the reader at every entry.</summary>
+    private async Task WriteTarBufferedAsync(string stagedTree, Stream stdin, CancellationToken ct)
+    {
+        var buffered = new BufferedStream(stdin, 1 << 20);
+        await using (buffered.ConfigureAwait(false))
+        {
+            await TreeOperations.WriteTarAsync(stagedTree, buffered, (entries, t) => entries == 2 ? Hook("image-streaming", t) : Task.CompletedTask, ct).ConfigureAwait(false);
+            await buffered.FlushAsync(ct).ConfigureAwait(false);
+        }
     }
 
     private async Task WriteMarkerAsync(CancellationToken ct)
