@@ -38,7 +38,7 @@ internal sealed class CvmfsServerBackend : IRepositoryBackend
         {
             outcome = $"aborted the transaction on {RepositoryName} that an interrupted publish left open";
         }
-        else if ((result.StandardOutput + result.StandardError).Contains("not in a transaction", StringComparison.OrdinalIgnoreCase))
+        else if (SaysNotInTransaction(result))
         {
             outcome = $"an interrupted publish left no open transaction on {RepositoryName} ('{result.CommandLine}': not in a transaction)";
         }
@@ -50,6 +50,10 @@ internal sealed class CvmfsServerBackend : IRepositoryBackend
         File.Delete(MarkerPath);
         return outcome;
     }
+
+    /// <summary>Whether a failed <c>abort</c> only said there was nothing to abort.</summary>
+    internal static bool SaysNotInTransaction(CommandOutput result) =>
+        (result.StandardOutput + result.StandardError).Contains("not in a transaction", StringComparison.OrdinalIgnoreCase);
 
     public IRepositorySession Begin(Func<string, CancellationToken, Task>? hook) => new CvmfsServerSession(this, options.UseIngest, hook);
 }

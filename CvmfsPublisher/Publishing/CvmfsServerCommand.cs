@@ -86,6 +86,10 @@ internal sealed class CvmfsServerCommand
             {
                 inputError ??= e;
             }
+            catch (ObjectDisposedException)
+            {
+                // The input writer closed stdin itself (e.g. by disposing a stream wrapped around it): EOF was sent.
+            }
 
             await process.WaitForExitAsync(limit.Token).ConfigureAwait(false);
         }

@@ -27,9 +27,9 @@ internal sealed class CvmfsServerSession : IRepositorySession
         if (ingest)
         {
             RequireNoTransaction("ingest an image");
-            await backend.Command.RunAsync(
+            await IngestAsync(
                 ["ingest", "-t", "-", "-b", relative, "-c", backend.RepositoryName],
-                (stdin, token) => TreeOperations.WriteTarAsync(stagedTree, stdin, (entries, t) => entries == 2 ? Hook("image-streaming", t) : Task.CompletedTask, token),
+                (stdin, token) => WriteTarBufferedAsync(stagedTree, stdin, token),
                 ct).ConfigureAwait(false);
         }
         else
@@ -58,7 +58,7 @@ internal sealed class CvmfsServerSession : IRepositorySession
         if (ingest)
         {
             RequireNoTransaction("delete an image");
-            await backend.Command.RunAsync(["ingest", "-d", relative, backend.RepositoryName], null, ct).ConfigureAwait(false);
+            await IngestAsync(["ingest", "-d", relative, backend.RepositoryName], null, ct).ConfigureAwait(false);
             return;
         }
 
@@ -137,8 +137,7 @@ internal sealed class CvmfsServerSession : IRepositorySession
         }
 
         // The marker goes first: a crash between it and the transaction costs one "not in a transaction" abort.
-        Directory.CreateDirectory(Path.GetDirectoryName(backend.MarkerPath)!);
-        await File.WriteAllTextAsync(backend.MarkerPath, Environment.ProcessId.ToString(CultureInfo.InvariantCulture), ct).ConfigureAwait(false);
+        await WriteMarkerAsync(ct).ConfigureAwait(false);
         try
         {
             await backend.Command.RunAsync(["transaction", backend.RepositoryName], null, ct).ConfigureAwait(false);
@@ -151,6 +150,49 @@ internal sealed class CvmfsServerSession : IRepositorySession
 
         open = true;
         await Hook("transaction-open", ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs one <c>cvmfs_server ingest</c>. Ingest opens a transaction of its own, which a crash (of this service and
+    /// its children, e.g. a killed cgroup) leaves open: the marker is written first, so the next start aborts it.
+    /// A failed ingest aborts its own transaction; when it did not, <c>abort -f</c> is tried once here.
+    /// </summary>
+    private async Task IngestAsync(IReadOnlyList<string> arguments, Func<Stream, CancellationToken, Task>? writeInput, CancellationToken ct)
+    {
+        await WriteMarkerAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await backend.Command.RunAsync(arguments, writeInput, ct).ConfigureAwait(false);
+        }
+        catch (CvmfsServerException)
+        {
+            var abort = await backend.Command.TryRunAsync(["abort", "-f", backend.RepositoryName], null, CancellationToken.None).ConfigureAwait(false);
+            if (abort.ExitCode == 0 || CvmfsServerBackend.SaysNotInTransaction(abort))
+            {
+                File.Delete(backend.MarkerPath);
+            }
+
+            throw;
+        }
+
+        File.Delete(backend.MarkerPath);
+    }
+
+    /// <summary>The tar in 1 MiB writes: one small write per header would wake the reader at every entry.</summary>
+    private async Task WriteTarBufferedAsync(string stagedTree, Stream stdin, CancellationToken ct)
+    {
+        var buffered = new BufferedStream(stdin, 1 << 20);
+        await using (buffered.ConfigureAwait(false))
+        {
+            await TreeOperations.WriteTarAsync(stagedTree, buffered, (entries, t) => entries == 2 ? Hook("image-streaming", t) : Task.CompletedTask, ct).ConfigureAwait(false);
+            await buffered.FlushAsync(ct).ConfigureAwait(false);
+        }
+    }
+
+    private async Task WriteMarkerAsync(CancellationToken ct)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(backend.MarkerPath)!);
+        await File.WriteAllTextAsync(backend.MarkerPath, Environment.ProcessId.ToString(CultureInfo.InvariantCulture), ct).ConfigureAwait(false);
     }
 
     private void RequireNoTransaction(string what)

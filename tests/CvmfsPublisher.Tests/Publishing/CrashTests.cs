@@ -29,7 +29,21 @@ public sealed class CrashTests
 
     [Theory]
     [MemberData(nameof(Points))]
-    public async Task Killed_at_a_point_of_a_publish_leaves_no_tag_on_a_partial_image_and_the_next_start_recovers(string kind, string point)
+    public Task Killed_at_a_point_of_a_publish_leaves_no_tag_on_a_partial_image_and_the_next_start_recovers(string kind, string point) =>
+        KillAndRecoverAsync(kind, point, killTree: false);
+
+    /// <summary>
+    /// As when systemd or the OOM killer ends the service's whole cgroup: the running <c>cvmfs_server ingest</c> dies
+    /// with it and leaves the repository in a transaction (the real command and the stand-in both do), which the next
+    /// start must abort.
+    /// </summary>
+    [Fact]
+    public async Task Killed_with_its_cvmfs_server_ingest_the_repository_is_left_in_a_transaction_that_the_next_start_aborts()
+    {
+        await KillAndRecoverAsync(TestRepository.Ingest, "image-streaming", killTree: true);
+    }
+
+    private static async Task KillAndRecoverAsync(string kind, string point, bool killTree)
     {
         using var test = new TestRepository(kind);
         string oldDigest;
@@ -43,6 +57,16 @@ public sealed class CrashTests
         using (var child = StartChild(point, test.Options()))
         {
             await WaitForLineAsync(child, $"PAUSED {point}");
+            if (killTree)
+            {
+                // The ingest has started and opened its transaction (it reads the tar after that).
+                using var limit = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+                limit.CancelAfter(TimeSpan.FromMinutes(1));
+                while (!File.Exists(test.StandInTransactionMarker))
+                {
+                    await Task.Delay(20, limit.Token);
+                }
+            }
 
             // While the child holds the lock, another publisher waits and then fails clearly: never interleaves.
             await using (var other = test.Open(configure: o => o.LockTimeout = TimeSpan.FromMilliseconds(300)))
@@ -51,8 +75,14 @@ public sealed class CrashTests
                 Assert.IsType<RepositoryLockTimeoutException>(Assert.Single(blocked.Failed).Error);
             }
 
-            child.Kill(entireProcessTree: false); // SIGKILL; a cvmfs_server child, if any, is orphaned as in a real crash
+            child.Kill(entireProcessTree: killTree); // SIGKILL; without the tree a cvmfs_server child is orphaned and finishes
             await child.WaitForExitAsync(Ct);
+        }
+
+        if (killTree)
+        {
+            var busy = test.RunStandIn("transaction", TestRepository.RepositoryName);
+            Assert.Contains("is already in a transaction", busy.StandardOutput, StringComparison.Ordinal);
         }
 
         await using var repository = test.Open();

@@ -87,8 +87,16 @@ public sealed class GarbageCollectionTests
         var stuck = adds[1].Metadata.ConfigDigest;
         test.InjectFailure("ingest-delete", RepositoryLayout.DigestHex(stuck)[2..]);
 
+        var commits = 0;
+        repository.TestHook = (point, _) =>
+        {
+            commits += point == "before-commit" ? 1 : 0;
+            return Task.CompletedTask;
+        };
         var result = await repository.CollectGarbageAsync(dryRun: false, Ct);
+        repository.TestHook = null;
 
+        Assert.Equal(2, commits); // GcBatchSize = 2: four due images in two transactions
         var (digest, error) = Assert.Single(result.Failed);
         Assert.Equal(stuck, digest);
         Assert.Contains("injected failure", Assert.IsType<CvmfsServerException>(error).Message, StringComparison.Ordinal);
@@ -98,5 +106,31 @@ public sealed class GarbageCollectionTests
 
         test.InjectFailure(null);
         Assert.Equal([stuck], (await repository.CollectGarbageAsync(dryRun: false, Ct)).Removed);
+    }
+
+    [Fact]
+    public async Task A_failed_publish_of_a_collection_keeps_every_image_of_its_transaction()
+    {
+        using var test = new TestRepository(TestRepository.Cvmfs);
+        var clock = new ManualTimeProvider(Start);
+        await using var repository = test.Open(clock);
+        var orphan = TestImages.Stage(repository, "gc-publish-fails");
+        Assert.Empty((await repository.ApplyAsync([orphan], null, Ct)).Failed);
+        await repository.CollectGarbageAsync(dryRun: false, Ct); // marks it
+        clock.Advance(TimeSpan.FromDays(3));
+        test.InjectFailure("publish");
+
+        var result = await repository.CollectGarbageAsync(dryRun: false, Ct);
+
+        Assert.Empty(result.Removed);
+        var (digest, error) = Assert.Single(result.Failed);
+        Assert.Equal(orphan.Metadata.ConfigDigest, digest);
+        Assert.Contains("cvmfs_server publish: injected failure", Assert.IsType<TransactionAbortedException>(error).Message, StringComparison.Ordinal);
+        TestImages.AssertComplete(Path.Combine(test.TreeRoot, RepositoryLayout.ImageDirectory(digest)), "gc-publish-fails");
+        Assert.True((await repository.ReadStateAsync(Ct)).Images.ContainsKey(digest));
+        Assert.Contains("is not in a transaction", test.RunStandIn("abort", "-f", TestRepository.RepositoryName).StandardOutput, StringComparison.Ordinal);
+
+        test.InjectFailure(null);
+        Assert.Equal([digest], (await repository.CollectGarbageAsync(dryRun: false, Ct)).Removed);
     }
 }

@@ -172,9 +172,17 @@ public sealed class PublishTests
         }
 
         var progress = new List<PublishProgress>();
+        var commits = 0;
+        repository.TestHook = (point, _) =>
+        {
+            commits += point == "before-commit" ? 1 : 0;
+            return Task.CompletedTask;
+        };
         var result = await repository.ApplyAsync(changes, new SynchronousProgress(progress), Ct);
+        repository.TestHook = null;
 
         Assert.Empty(result.Failed);
+        Assert.Equal(3, commits); // MaxImagesPerTransaction = 2: transactions of 2, 2 and 1 images
         Assert.Equal(10, progress.Count);
         Assert.Equal(10, progress[^1].Done);
         Assert.Equal(5, (await repository.ReadStateAsync(Ct)).Tags.Count);

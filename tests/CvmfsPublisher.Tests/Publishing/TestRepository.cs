@@ -46,6 +46,9 @@ internal sealed class TestRepository : IDisposable
 
     public string FailureFile => temp.Combine("fail.env");
 
+    /// <summary>The stand-in's "in a transaction" marker (its spool), for tests that must see a transaction open.</summary>
+    public string StandInTransactionMarker => temp.Combine("spool", RepositoryName, "in_transaction.lock");
+
     public string TreeRoot => Kind == Directory ? temp.Combine("root") : temp.Combine("cvmfs", RepositoryName);
 
     public string StagingDirectory => Kind == Directory ? Path.Combine(TreeRoot, ".staging") : temp.Combine("staging");
