@@ -108,7 +108,10 @@ internal sealed class CvmfsServerSession : IRepositorySession
             TreeOperations.DeleteTree(Tree.Full(TrashDirectory));
         }
 
-        await backend.Command.RunAsync(["publish", "-m", message, backend.RepositoryName], null, ct).ConfigureAwait(false);
+        // `publish` is the commit point: cancelled before it starts, the transaction is aborted; once it runs it is
+        // never cancelled (killing it midway can leave the repository needing manual repair). Its own time limit stays.
+        ct.ThrowIfCancellationRequested();
+        await backend.Command.RunAsync(["publish", "-m", message, backend.RepositoryName], null, CancellationToken.None).ConfigureAwait(false);
         open = false;
         File.Delete(backend.MarkerPath);
         await Hook("after-commit", ct).ConfigureAwait(false);

@@ -1,11 +1,14 @@
 using System.Net;
+using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 
 namespace CvmfsImages.Registry.Transport;
 
 /// <summary>
-/// Retries transient failures only: 429, 500, 502, 503, 504, a connection refused/reset/ended early, and a timeout of
-/// one attempt (<see cref="RegistryClientOptions.RequestTimeout"/>, until the response headers). At most
+/// Retries transient failures only: 429, 500, 502, 503, 504, a connection refused/reset/ended early, a temporary DNS
+/// failure, and a timeout of one attempt (<see cref="RegistryClientOptions.RequestTimeout"/>, until the response headers).
+/// A host name that does not resolve ("Name or service not known") is not retried within the request: it fails at
+/// once, still as a transient <see cref="RegistryException"/> (an outage to callers, not the registry's answer). At most
 /// <see cref="RegistryClientOptions.MaxRetries"/> retries; the wait is <c>Retry-After</c> when the server sends one,
 /// else exponential backoff with jitter, both bounded by <see cref="RegistryClientOptions.MaxRetryDelay"/>. A server
 /// asking for a longer wait gets its response back unretried (the caller's exception carries the wait). Requests whose
@@ -38,6 +41,13 @@ internal sealed class RetryHandler : DelegatingHandler
         RegistryException r => r.IsTransient,
         _ => false,
     };
+
+    /// <summary>
+    /// True when DNS answered that the host name does not exist (<see cref="SocketError.HostNotFound"/>, or no address
+    /// for it): asking again within a request does not change that. A temporary failure (<see cref="SocketError.TryAgain"/>) is not this.
+    /// </summary>
+    public static bool IsUnresolvedHost(Exception ex) =>
+        ex is HttpRequestException { HttpRequestError: HttpRequestError.NameResolutionError, InnerException: SocketException { SocketErrorCode: SocketError.HostNotFound or SocketError.NoData } };
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
@@ -81,6 +91,13 @@ internal sealed class RetryHandler : DelegatingHandler
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is HttpRequestException or IOException && IsTransient(ex))
             {
+                if (IsUnresolvedHost(ex))
+                {
+                    throw new RegistryException(
+                        $"{request.Method} {uri.Authority}{uri.AbsolutePath}: {ex.Message} (the host name does not resolve; not retried)",
+                        reference: null, isTransient: true, innerException: ex) { Registry = uri.Authority };
+                }
+
                 if (last)
                 {
                     throw new RegistryException(

@@ -7,11 +7,24 @@ namespace CvmfsImages.Sync.Execution;
 public sealed class RepositoryGate : IDisposable
 {
     private readonly SemaphoreSlim _semaphore = new(1, 1);
+    private int _waiting;
+
+    /// <summary>How many callers are waiting for the repository now.</summary>
+    internal int Waiting => Volatile.Read(ref _waiting);
 
     /// <summary>Waits for the repository; dispose the result to give it back.</summary>
     public async Task<IDisposable> EnterAsync(CancellationToken ct)
     {
-        await _semaphore.WaitAsync(ct).ConfigureAwait(false);
+        Interlocked.Increment(ref _waiting);
+        try
+        {
+            await _semaphore.WaitAsync(ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _waiting);
+        }
+
         return new Releaser(_semaphore);
     }
 

@@ -17,4 +17,7 @@ internal sealed partial class SyncRunner
 
     [LoggerMessage(EventId = 5103, Level = LogLevel.Warning, Message = "Could not write the status file {Path}")]
     private static partial void LogStatusWriteFailed(ILogger logger, Exception exception, string path);
+
+    [LoggerMessage(EventId = 5104, Level = LogLevel.Warning, Message = "The list {List} is unchanged, but the last pass over version {Version} did not finish: syncing it again")]
+    private static partial void LogListNotApplied(ILogger logger, string list, string version);
 }

@@ -28,4 +28,7 @@ internal static partial class JobLog
 
     [LoggerMessage(EventId = 5207, Level = LogLevel.Warning, Message = "The list could not be read: {Reason}; what is published stays")]
     public static partial void ListUnreadable(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 5208, Level = LogLevel.Warning, Message = "Job {Job}: stop requested; a cvmfs_server publish already running is let finish (it is the commit), anything before it is aborted")]
+    public static partial void StopRequested(ILogger logger, string job);
 }

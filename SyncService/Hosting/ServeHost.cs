@@ -1,3 +1,4 @@
+using CvmfsImages.Publisher.Publishing;
 using CvmfsImages.Sync.Configuration;
 using CvmfsImages.Sync.Lists;
 using CvmfsImages.Sync.Status;
@@ -12,13 +13,25 @@ namespace CvmfsImages.Sync.Hosting;
 
 /// <summary>
 /// The long-running worker: Microsoft.Extensions.Hosting with Quartz's hosted scheduler and the metrics endpoint.
-/// SIGTERM (or the caller's token) stops it cleanly: the running job is cancelled, the publisher finishes or aborts
-/// the open transaction, Quartz waits for the job, then the process exits.
+/// SIGTERM (or the caller's token) stops it cleanly: the running job is cancelled, the publisher aborts the open
+/// transaction, or lets a <c>cvmfs_server publish</c> that already started finish (it is the commit), Quartz waits for
+/// the job, then the process exits.
 /// </summary>
 internal static class ServeHost
 {
-    /// <summary>How long a stop may take (an abort of a cvmfs_server transaction included).</summary>
-    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromMinutes(5);
+    /// <summary>How long a stop may take beyond a running <c>cvmfs_server publish</c> (an abort of a transaction included).</summary>
+    public static readonly TimeSpan ShutdownMargin = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// How long a stop may take. A <c>cvmfs_server publish</c> that has started is the commit and is let finish (it is
+    /// bounded by <c>Publisher:CommandTimeout</c>), so with that backend the stop waits that long plus the margin;
+    /// systemd's <c>TimeoutStopSec</c> (deploy/cvmfs-image-sync.service) must stay above it.
+    /// </summary>
+    public static TimeSpan ShutdownTimeout(PublisherOptions publisher)
+    {
+        ArgumentNullException.ThrowIfNull(publisher);
+        return publisher.Backend == PublisherBackends.CvmfsServer ? publisher.CommandTimeout + ShutdownMargin : ShutdownMargin;
+    }
 
     public static async Task<IHost> BuildAsync(SyncSettings settings, bool verbose, CancellationToken ct)
     {
@@ -42,7 +55,7 @@ internal static class ServeHost
             builder.Logging.SetMinimumLevel(LogLevel.Debug);
         }
 
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout(settings.Publisher));
         builder.Services.AddSync(settings);
         var schedules = new List<(string Job, string Description)>();
         builder.Services.AddQuartz(q => schedules.AddRange(JobSchedules.Configure(q, settings.Sync.Schedules, lastRuns, DateTimeOffset.UtcNow)));

@@ -22,6 +22,7 @@ internal abstract class SyncJob(StatusStore status, IHostApplicationLifetime lif
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, context.CancellationToken, lifetime.ApplicationStopping);
         var clock = Stopwatch.StartNew();
         JobLog.Starting(logger, Name);
+        using var stopping = lifetime.ApplicationStopping.Register(() => JobLog.StopRequested(logger, Name));
         try
         {
             await RunAsync(cts.Token).ConfigureAwait(false);

@@ -140,6 +140,57 @@ public sealed class FaultInjectionTests
     }
 
     [Fact]
+    public async Task A_host_name_that_does_not_resolve_fails_at_once_without_retries()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        const string host = "registry.example.invalid"; // RFC 6761: never resolves
+        try
+        {
+            await Dns.GetHostAddressesAsync(host, ct);
+            Assert.Fail($"{host} resolved: this machine's resolver breaks RFC 6761");
+        }
+        catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode != System.Net.Sockets.SocketError.HostNotFound)
+        {
+            Assert.Skip($"the resolver gives {e.SocketErrorCode} for {host}, not 'host not found' (no DNS configured?): nothing to test here");
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+        }
+
+        var time = new ImmediateTimeProvider(Start);
+        using var client = Clients.Create(
+            o =>
+            {
+                o.MaxRetries = 3;
+                o.RetryBaseDelay = TimeSpan.FromSeconds(1);
+            },
+            time);
+        var ex = await Assert.ThrowsAsync<RegistryException>(() => client.GetManifestAsync(ImageReference.Parse($"{host}/some/image:1"), ct));
+
+        Assert.Empty(time.Delays); // one attempt, no backoff
+        Assert.Contains(host, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("does not resolve; not retried", ex.Message, StringComparison.Ordinal);
+        Assert.True(ex.IsTransient, "still an outage to callers (a DNS answer, not the registry's), so they may try again later");
+        Assert.Null(ex.Status);
+        var inner = Assert.IsType<HttpRequestException>(ex.InnerException);
+        Assert.Equal(HttpRequestError.NameResolutionError, inner.HttpRequestError);
+    }
+
+    [Theory]
+    [InlineData(System.Net.Sockets.SocketError.HostNotFound, true)]
+    [InlineData(System.Net.Sockets.SocketError.NoData, true)]
+    [InlineData(System.Net.Sockets.SocketError.TryAgain, false)]       // a temporary DNS failure is retried
+    [InlineData(System.Net.Sockets.SocketError.ConnectionRefused, false)]
+    public void Only_a_name_that_does_not_exist_is_not_retried(System.Net.Sockets.SocketError error, bool unresolved)
+    {
+        var kind = error is System.Net.Sockets.SocketError.ConnectionRefused ? HttpRequestError.ConnectionError : HttpRequestError.NameResolutionError;
+        var ex = new HttpRequestException(kind, "failed", new System.Net.Sockets.SocketException((int)error));
+
+        Assert.Equal(unresolved, Registry.Transport.RetryHandler.IsUnresolvedHost(ex));
+        Assert.True(Registry.Transport.RetryHandler.IsTransient(ex));
+    }
+
+    [Fact]
     public async Task A_server_that_never_answers_times_out_each_attempt_and_is_reported_as_transient()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -1,6 +1,7 @@
 using CvmfsImages.Publisher.Publishing;
 using CvmfsImages.Sync.CommandLine;
 using CvmfsImages.Sync.Configuration;
+using CvmfsImages.Sync.Hosting;
 using CvmfsImages.Tests.SyncService.EndToEnd;
 using Xunit;
 
@@ -57,6 +58,15 @@ public sealed class ConfigurationTests
         Assert.Equal("singularity.opensciencegrid.org", settings.Publisher.RepositoryName);
         Assert.StartsWith("github:", settings.Sync.List, StringComparison.Ordinal);
         Assert.Equal(["linux/amd64", "linux/arm64"], settings.Sync.EffectivePlatforms);
+
+        // A running `cvmfs_server publish` is let finish on SIGTERM: systemd must wait longer than the service does.
+        var unit = File.ReadAllLines(Path.Combine(file.FullName, "deploy", "cvmfs-image-sync.service"));
+        var stop = Assert.Single(unit, l => l.StartsWith("TimeoutStopSec=", StringComparison.Ordinal));
+        Assert.EndsWith("min", stop, StringComparison.Ordinal);
+        var systemdWaits = TimeSpan.FromMinutes(int.Parse(stop["TimeoutStopSec=".Length..^"min".Length], System.Globalization.CultureInfo.InvariantCulture));
+        var serviceWaits = ServeHost.ShutdownTimeout(settings.Publisher);
+        Assert.True(systemdWaits > serviceWaits, $"TimeoutStopSec {systemdWaits} must exceed the service's stop limit {serviceWaits}");
+        Assert.True(serviceWaits > settings.Publisher.CommandTimeout, "the service must wait for a publish up to its command timeout");
     }
 
     [Theory]

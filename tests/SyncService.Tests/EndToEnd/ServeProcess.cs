@@ -87,12 +87,21 @@ internal sealed class ServeProcess : IDisposable
     /// <summary>Sends SIGTERM (with kill(1), as systemd would send it) and waits for the process to exit.</summary>
     public async Task TerminateAsync()
     {
-        var ct = TestContext.Current.CancellationToken;
-        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync(ct);
-        }
+        await SignalTerminateAsync();
+        await WaitForExitAsync();
+    }
 
+    /// <summary>Sends SIGTERM (with kill(1), as systemd would send it) to the service only, not its children (KillMode=mixed).</summary>
+    public async Task SignalTerminateAsync()
+    {
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync(TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>Waits for the process to exit.</summary>
+    public async Task WaitForExitAsync()
+    {
+        var ct = TestContext.Current.CancellationToken;
         await _process.WaitForExitAsync(ct).WaitAsync(Patience, ct);
     }
 

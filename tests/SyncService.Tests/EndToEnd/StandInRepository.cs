@@ -7,8 +7,8 @@ namespace CvmfsImages.Tests.SyncService.EndToEnd;
 /// <summary>
 /// A CVMFS repository made by the cvmfs_server stand-in (tests/cvmfs-server-standin) in a temp folder, for syncs
 /// through the <c>cvmfs_server</c> backend. Its wrapper can hold the next <c>publish</c> (the transaction is open and
-/// every change is written; <c>cvmfs_server publish</c> is running) until the caller stops it, to signal the service
-/// at exactly that point.
+/// every change is written; <c>cvmfs_server publish</c> is running) until the caller releases it (or ten minutes
+/// pass: then that publish fails), to signal the service at exactly that point.
 /// </summary>
 internal sealed class StandInRepository : IDisposable
 {
@@ -26,7 +26,8 @@ internal sealed class StandInRepository : IDisposable
             if [ "${1:-}" = publish ] && [ -e '{{HoldFile}}' ]; then
               rm -f '{{HoldFile}}'
               echo "$$" > '{{HeldFile}}'
-              exec sleep 600
+              for _ in $(seq 6000); do [ -e '{{ReleaseFile}}' ] && break; sleep 0.1; done
+              [ -e '{{ReleaseFile}}' ] || exit 1
             fi
             exec bash '{{StandInPath()}}' "$@"
             """);
@@ -53,6 +54,8 @@ internal sealed class StandInRepository : IDisposable
 
     private string HoldFile => _dir.Combine("publish.hold");
 
+    private string ReleaseFile => _dir.Combine("publish.release");
+
     /// <summary>The settings that point a sync at this repository.</summary>
     public string[] Settings =>
     [
@@ -63,8 +66,11 @@ internal sealed class StandInRepository : IDisposable
         "Publisher:StagingDirectory=" + Staging,
     ];
 
-    /// <summary>The next <c>cvmfs_server publish</c> blocks (after writing <see cref="HeldFile"/>) until it is killed.</summary>
+    /// <summary>The next <c>cvmfs_server publish</c> blocks (after writing <see cref="HeldFile"/>) until <see cref="ReleaseHeldPublish"/>.</summary>
     public void HoldNextPublish() => File.WriteAllText(HoldFile, "hold\n");
+
+    /// <summary>The held <c>cvmfs_server publish</c> goes on and publishes.</summary>
+    public void ReleaseHeldPublish() => File.WriteAllText(ReleaseFile, "release\n");
 
     public void Dispose()
     {
