@@ -161,6 +161,14 @@ public sealed class StarterProcessTests(StarterSandbox sandbox)
         var marker = "60" + Random.Shared.Next(1000, 9999).ToString(System.Globalization.CultureInfo.InvariantCulture);
         var started = sandbox.Start([.. sandbox.Standard(pid: true), .. StarterSandbox.Shell($"echo ready; exec sleep {marker}")]);
         Assert.True(started.WaitForLine("ready", ReadyTimeout), "the payload never said ready: " + started.Stderr);
+
+        // "ready" is printed just before the shell execs sleep: wait for the exec to have happened.
+        var until = DateTime.UtcNow + ReadyTimeout;
+        while (ProcessesWithCommandLine("sleep\0" + marker).Count == 0 && DateTime.UtcNow < until)
+        {
+            Thread.Sleep(20);
+        }
+
         Assert.NotEmpty(ProcessesWithCommandLine("sleep\0" + marker));
 
         StarterSandbox.Signal(started.Process.Id, "KILL");

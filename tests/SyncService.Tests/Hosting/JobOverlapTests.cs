@@ -54,6 +54,9 @@ public sealed class JobOverlapTests
                 var now = Interlocked.Increment(ref inside);
                 InterlockedMax(ref most, now);
                 entries.Enqueue(point);
+                // Edit the list at each entry: whichever sync job comes next (the poll, or the resync) sees a change
+                // and syncs, so both sync jobs always do repository work, in whatever order the gate lets them in.
+                h.WriteList($"# nothing listed (edit {entries.Count})");
                 if (entries.Count == 1)
                 {
                     await release.Task;
@@ -77,12 +80,12 @@ public sealed class JobOverlapTests
             // All three jobs are running: one inside, two waiting for the repository (a job that skipped the wait
             // would be inside too, and fail the count).
             var gate = host.Services.GetRequiredService<RepositoryGate>();
-            await WaitUntilAsync(() => Task.FromResult(entries.Count == 1 && gate.Waiting == 2), () => Volatile.Read(ref most), "one job inside and two waiting");
+            await WaitUntilAsync(() => Task.FromResult(entries.Count == 1 && gate.Waiting == 2), () => Volatile.Read(ref most), () => $"one job inside and two waiting (entered: {string.Join(", ", entries)}; waiting {gate.Waiting})");
             Assert.Equal(1, Volatile.Read(ref most));
             Assert.Single(entries);
 
             release.SetResult();
-            await WaitUntilAsync(() => Task.FromResult(Volatile.Read(ref exits) == 3), () => Volatile.Read(ref most), "the three jobs' repository work");
+            await WaitUntilAsync(() => Task.FromResult(Volatile.Read(ref exits) == 3), () => Volatile.Read(ref most), () => "the three jobs' repository work (entered: " + string.Join(", ", entries) + $"; exits {Volatile.Read(ref exits)})");
             Assert.Equal(1, Volatile.Read(ref most));
             Assert.Equal(["gc-start", "sync-start", "sync-start"], entries.Order(StringComparer.Ordinal));
         }
@@ -102,13 +105,13 @@ public sealed class JobOverlapTests
     }
 
     // Polls the condition; fails at once when two jobs were ever inside together, or when patience runs out.
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, Func<int> most, string what)
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, Func<int> most, Func<string> what)
     {
         var clock = Stopwatch.StartNew();
         while (!await condition())
         {
-            Assert.True(most() <= 1, $"{most()} jobs did repository work at once while waiting for {what}");
-            Assert.True(clock.Elapsed < Patience, $"no {what} within {Patience.TotalSeconds} s");
+            Assert.True(most() <= 1, $"{most()} jobs did repository work at once while waiting for {what()}");
+            Assert.True(clock.Elapsed < Patience, $"no {what()} within {Patience.TotalSeconds} s");
             await Task.Delay(20, TestContext.Current.CancellationToken);
         }
     }
