@@ -157,6 +157,57 @@ public sealed class PublishTests
         Assert.False(File.Exists(Path.Combine(Path.GetDirectoryName(test.TreeRoot)!, "outside:1")));
     }
 
+    [Fact]
+    public async Task Batches_transactions_by_bytes_and_cuts_a_transaction_that_ran_too_long()
+    {
+        using var test = new TestRepository(TestRepository.Directory);
+        var clock = new ManualTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+
+        // Each test image declares 100 bytes: at most 250 bytes per transaction gives transactions of 2, 2 and 1 images.
+        await using (var bySize = test.Open(clock, o => o.MaxBytesPerTransaction = 250))
+        {
+            Assert.Equal(3, await CountCommitsAsync(bySize, "size", 5, null));
+            Assert.Equal(5, (await bySize.ReadStateAsync(Ct)).Tags.Count);
+        }
+
+        // Every image takes 31 minutes against a 30-minute bound: after each image the rest goes to a new transaction.
+        await using var byTime = test.Open(clock, o => o.MaxTransactionTime = TimeSpan.FromMinutes(30));
+        Assert.Equal(4, await CountCommitsAsync(byTime, "time", 3, () => clock.Advance(TimeSpan.FromMinutes(31))));
+        var state = await byTime.ReadStateAsync(Ct);
+        Assert.Equal(8, state.Tags.Count);
+        foreach (var (tag, digest) in state.Tags)
+        {
+            Assert.True(state.Images.ContainsKey(digest), $"{tag} points at {digest}, which is not published");
+        }
+    }
+
+    private static async Task<int> CountCommitsAsync(CvmfsRepository repository, string name, int images, Action? onImageAdded)
+    {
+        var changes = new List<RepositoryChange>();
+        for (var i = 0; i < images; i++)
+        {
+            var add = TestImages.Stage(repository, $"{name}-{i}");
+            changes.Add(add);
+            changes.Add(new SetTag($"{name}/img:{i}", add.Metadata.ConfigDigest));
+        }
+
+        var commits = 0;
+        repository.TestHook = (point, _) =>
+        {
+            commits += point == "before-commit" ? 1 : 0;
+            if (point == "image-added")
+            {
+                onImageAdded?.Invoke();
+            }
+
+            return Task.CompletedTask;
+        };
+        var result = await repository.ApplyAsync(changes, null, Ct);
+        repository.TestHook = null;
+        Assert.Empty(result.Failed);
+        return commits;
+    }
+
     [Theory]
     [MemberData(nameof(TestRepository.Kinds), MemberType = typeof(TestRepository))]
     public async Task Batches_transactions_by_image_count_and_republishing_an_image_only_adds_its_sources(string kind)
