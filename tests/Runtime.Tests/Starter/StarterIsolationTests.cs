@@ -145,7 +145,28 @@ public sealed class StarterIsolationTests(StarterSandbox sandbox)
         AddUserSwitch(info, "/bin/sleep");
         info.ArgumentList.Add("600");
         info.Environment["PILOT_SECRET"] = "s3cr3t-token";
-        return Process.Start(info)!;
+        var sibling = Process.Start(info)!;
+
+        // Until setpriv has exec'd sleep the process is setpriv's (not dumpable after its uid change): wait for sleep.
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!ReadCommandLine(sibling.Id).StartsWith("/bin/sleep\0", StringComparison.Ordinal) && DateTime.UtcNow < until)
+        {
+            Thread.Sleep(10);
+        }
+
+        return sibling;
+    }
+
+    private static string ReadCommandLine(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline");
+        }
+        catch (IOException)
+        {
+            return string.Empty;
+        }
     }
 
     private void AddUserSwitch(ProcessStartInfo info, string command)
