@@ -1,7 +1,7 @@
 namespace CvmfsImages.Publisher.Flattening;
 
 /// <summary>
-/// The common part of the flattener's forward-only read streams: not seekable, not writable, no length; array reads
+/// The common part of the publisher's forward-only read streams (the flattener's, zstd decompression): not seekable, not writable, no length; array reads
 /// go to <see cref="Stream.Read(Span{byte})"/>, which each stream implements.
 /// </summary>
 internal abstract class ReadOnlyStream : Stream

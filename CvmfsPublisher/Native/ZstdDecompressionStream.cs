@@ -1,4 +1,5 @@
 using System.Buffers;
+using CvmfsImages.Publisher.Flattening;
 
 namespace CvmfsImages.Publisher.Native;
 
@@ -6,7 +7,7 @@ namespace CvmfsImages.Publisher.Native;
 /// A read-only stream that decompresses zstd (one or more concatenated frames) from an inner stream through the
 /// system's libzstd. Input ending inside a frame is an <see cref="InvalidDataException"/>.
 /// </summary>
-internal sealed unsafe class ZstdDecompressionStream : Stream
+internal sealed unsafe class ZstdDecompressionStream : ReadOnlyStream
 {
     private readonly Stream _inner;
     private readonly byte[] _input;
@@ -33,22 +34,6 @@ internal sealed unsafe class ZstdDecompressionStream : Stream
         Check(Zstd.InitDStream(_stream));
         _input = ArrayPool<byte>.Shared.Rent((int)Math.Max(Zstd.DStreamInSize(), 128 * 1024));
     }
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -97,16 +82,6 @@ internal sealed unsafe class ZstdDecompressionStream : Stream
             return (int)output.Position;
         }
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

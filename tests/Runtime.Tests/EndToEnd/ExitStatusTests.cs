@@ -1,3 +1,4 @@
+using CvmfsImages.Tests.Runtime.Starter;
 using Xunit;
 
 namespace CvmfsImages.Tests.Runtime.EndToEnd;
@@ -34,7 +35,7 @@ public sealed class ExitStatusTests(FrontEndSandbox sandbox)
         using var process = sandbox.Start(["exec", .. options, sandbox.Image, "sh", "-c", "trap 'echo got TERM; exit 3' TERM; echo ready; while :; do sleep 1; done"]);
         Assert.Equal("ready", process.StandardOutput.ReadLine());
         // The runtime execs the starter in place (same pid): this is the pid the caller knows.
-        FrontEndSandbox.Signal(process.Id, "TERM");
+        StarterSandbox.Signal(process.Id, "TERM");
         Assert.True(process.WaitForExit(TimeSpan.FromSeconds(60)));
         Assert.Equal("got TERM", process.StandardOutput.ReadLine());
         Assert.Equal(3, process.ExitCode);

@@ -194,14 +194,6 @@ public sealed class FrontEndSandbox : IDisposable
         return Process.Start(info)!;
     }
 
-    /// <summary>Sends a signal with kill(1) (the BCL only sends SIGKILL).</summary>
-    public static void Signal(int pid, string signal)
-    {
-        using var kill = Process.Start("kill", ["-s", signal, pid.ToString(CultureInfo.InvariantCulture)]);
-        kill.WaitForExit();
-        Assert.Equal(0, kill.ExitCode);
-    }
-
     public void Dispose()
     {
         try

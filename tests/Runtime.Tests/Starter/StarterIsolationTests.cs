@@ -148,12 +148,7 @@ public sealed class StarterIsolationTests(StarterSandbox sandbox)
         var sibling = Process.Start(info)!;
 
         // Until setpriv has exec'd sleep the process is setpriv's (not dumpable after its uid change): wait for sleep.
-        var until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!ReadCommandLine(sibling.Id).StartsWith("/bin/sleep\0", StringComparison.Ordinal) && DateTime.UtcNow < until)
-        {
-            Thread.Sleep(10);
-        }
-
+        StarterSandbox.PollUntil(() => ReadCommandLine(sibling.Id).StartsWith("/bin/sleep\0", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
         return sibling;
     }
 

@@ -163,24 +163,13 @@ public sealed class StarterProcessTests(StarterSandbox sandbox)
         Assert.True(started.WaitForLine("ready", ReadyTimeout), "the payload never said ready: " + started.Stderr);
 
         // "ready" is printed just before the shell execs sleep: wait for the exec to have happened.
-        var until = DateTime.UtcNow + ReadyTimeout;
-        while (ProcessesWithCommandLine("sleep\0" + marker).Count == 0 && DateTime.UtcNow < until)
-        {
-            Thread.Sleep(20);
-        }
-
-        Assert.NotEmpty(ProcessesWithCommandLine("sleep\0" + marker));
+        Assert.True(StarterSandbox.PollUntil(() => ProcessesWithCommandLine("sleep\0" + marker).Count > 0, ReadyTimeout), "the payload never exec'd sleep");
 
         StarterSandbox.Signal(started.Process.Id, "KILL");
         var result = StarterSandbox.Run(started);
 
         Assert.Equal(128 + 9, result.ExitCode);
-        var deadline = DateTime.UtcNow + ReadyTimeout;
-        while (ProcessesWithCommandLine("sleep\0" + marker).Count > 0 && DateTime.UtcNow < deadline)
-        {
-            Thread.Sleep(50); // waiting for the kernel to tear the namespace down, not synchronising with the payload
-        }
-
+        StarterSandbox.PollUntil(() => ProcessesWithCommandLine("sleep\0" + marker).Count == 0, ReadyTimeout); // the kernel tears the namespace down
         Assert.Empty(ProcessesWithCommandLine("sleep\0" + marker));
     }
 

@@ -275,6 +275,21 @@ public sealed class StarterSandbox : IDisposable
             : null; // Anything else is a real failure: the tests themselves will show it.
     }
 
+    /// <summary>
+    /// Polls <paramref name="done"/> until it holds or <paramref name="limit"/> passes; returns its last value. For
+    /// waiting on the kernel (an exec, a namespace torn down), never to synchronise with a payload's output.
+    /// </summary>
+    public static bool PollUntil(Func<bool> done, TimeSpan limit)
+    {
+        var until = DateTime.UtcNow + limit;
+        while (!done() && DateTime.UtcNow < until)
+        {
+            Thread.Sleep(20);
+        }
+
+        return done();
+    }
+
     /// <summary>Send a signal to a process (kill(1): the BCL only sends SIGKILL).</summary>
     public static void Signal(int pid, string signal)
     {
