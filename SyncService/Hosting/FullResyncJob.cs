@@ -8,8 +8,8 @@ namespace CvmfsImages.Sync.Hosting;
 
 /// <summary>Re-resolves every tag and glob of the list and republishes what changed upstream.</summary>
 [DisallowConcurrentExecution]
-internal sealed class FullResyncJob(SyncRunner runner, StatusStore status, IHostApplicationLifetime lifetime, ILogger<FullResyncJob> logger)
-    : SyncJob(status, lifetime, logger)
+internal sealed class FullResyncJob(SyncRunner runner, StatusStore status, IHostApplicationLifetime lifetime, TimeProvider time, ILogger<FullResyncJob> logger)
+    : SyncJob(status, lifetime, time, logger)
 {
     public const string JobName = "full-resync";
 

@@ -8,8 +8,8 @@ namespace CvmfsImages.Sync.Hosting;
 
 /// <summary>Garbage-collects images unreferenced for the grace period.</summary>
 [DisallowConcurrentExecution]
-internal sealed class GcJob(SyncRunner runner, StatusStore status, IHostApplicationLifetime lifetime, ILogger<GcJob> logger)
-    : SyncJob(status, lifetime, logger)
+internal sealed class GcJob(SyncRunner runner, StatusStore status, IHostApplicationLifetime lifetime, TimeProvider time, ILogger<GcJob> logger)
+    : SyncJob(status, lifetime, time, logger)
 {
     public const string JobName = "gc";
 

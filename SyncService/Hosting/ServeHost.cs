@@ -33,9 +33,17 @@ internal static class ServeHost
         return publisher.Backend == PublisherBackends.CvmfsServer ? publisher.CommandTimeout + ShutdownMargin : ShutdownMargin;
     }
 
-    public static async Task<IHost> BuildAsync(SyncSettings settings, bool verbose, CancellationToken ct)
+    /// <summary>Builds the host on the system clock.</summary>
+    public static Task<IHost> BuildAsync(SyncSettings settings, bool verbose, CancellationToken ct) => BuildAsync(settings, verbose, null, ct);
+
+    /// <summary>
+    /// Builds the host. <paramref name="time"/> is the clock every service uses (the schedules' start, job records,
+    /// the engine, the publisher); the system clock when null.
+    /// </summary>
+    public static async Task<IHost> BuildAsync(SyncSettings settings, bool verbose, TimeProvider? time, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        time ??= TimeProvider.System;
         var lastRuns = (await new StatusStoreReader(settings.Sync.StateDirectory).ReadAsync(ct).ConfigureAwait(false)).JobRuns;
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
@@ -56,9 +64,11 @@ internal static class ServeHost
         }
 
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout(settings.Publisher));
+        builder.Services.AddSingleton(time);
         builder.Services.AddSync(settings);
+        builder.Services.AddSingleton<IListPollTrigger, QuartzListPollTrigger>();
         var schedules = new List<(string Job, string Description)>();
-        builder.Services.AddQuartz(q => schedules.AddRange(JobSchedules.Configure(q, settings.Sync.Schedules, lastRuns, DateTimeOffset.UtcNow)));
+        builder.Services.AddQuartz(q => schedules.AddRange(JobSchedules.Configure(q, settings.Sync.Schedules, lastRuns, time.GetUtcNow())));
         builder.Services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
         builder.Services.AddSingleton(settings.Sync.Metrics);
         builder.Services.AddSingleton<MetricsServer>();

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using CvmfsImages.Sync.Lists;
 using CvmfsImages.Sync.Status;
 using Microsoft.Extensions.Hosting;
@@ -9,10 +8,11 @@ namespace CvmfsImages.Sync.Hosting;
 
 /// <summary>
 /// What every scheduled job shares: cancellation on shutdown (the host's stopping token and Quartz's), a log line per
-/// run, failures logged and never thrown into the scheduler, and the run recorded for the missed-run check.
+/// run, failures logged and never thrown into the scheduler, and the run recorded (on the registered
+/// <see cref="TimeProvider"/>) for the missed-run check.
 /// The jobs themselves are one line each; the work is in <see cref="Execution.SyncRunner"/>.
 /// </summary>
-internal abstract class SyncJob(StatusStore status, IHostApplicationLifetime lifetime, ILogger logger) : IJob
+internal abstract class SyncJob(StatusStore status, IHostApplicationLifetime lifetime, TimeProvider time, ILogger logger) : IJob
 {
     protected abstract string Name { get; }
 
@@ -20,14 +20,15 @@ internal abstract class SyncJob(StatusStore status, IHostApplicationLifetime lif
     {
         ArgumentNullException.ThrowIfNull(context);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, context.CancellationToken, lifetime.ApplicationStopping);
-        var clock = Stopwatch.StartNew();
+        var started = time.GetTimestamp();
         JobLog.Starting(logger, Name);
         using var stopping = lifetime.ApplicationStopping.Register(() => JobLog.StopRequested(logger, Name));
         try
         {
             await RunAsync(cts.Token).ConfigureAwait(false);
-            await status.RecordJobRunAsync(Name, DateTimeOffset.UtcNow, CancellationToken.None).ConfigureAwait(false);
-            JobLog.Finished(logger, Name, clock.Elapsed.TotalSeconds);
+            await status.RecordJobRunAsync(Name, time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
+            var seconds = time.GetElapsedTime(started).TotalSeconds;
+            JobLog.Finished(logger, Name, seconds);
         }
         catch (OperationCanceledException) when (cts.IsCancellationRequested)
         {

@@ -66,7 +66,7 @@ public sealed class GitHubServeTests(RegistryFixture fixture) : IClassFixture<Re
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         using var request = new HttpRequestMessage(HttpMethod.Post, prefix) { Content = new StringContent(push, Encoding.UTF8, "application/json") };
         request.Headers.Add("X-GitHub-Event", "push");
-        request.Headers.Add("X-Hub-Signature-256", WebhookSignature.Compute(Secret, Encoding.UTF8.GetBytes(push)));
+        request.Headers.Add("X-Hub-Signature-256", WebhookSigner.Compute(Secret, Encoding.UTF8.GetBytes(push)));
         using (var response = await http.SendAsync(request, ct))
         {
             Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);

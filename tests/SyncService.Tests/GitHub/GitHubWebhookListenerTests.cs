@@ -64,7 +64,7 @@ public sealed class GitHubWebhookListenerTests : IAsyncLifetime
     [Fact]
     public async Task A_signed_push_to_the_list_branch_triggers_a_list_poll()
     {
-        using var response = await PostAsync("push", PushBody, WebhookSignature.Compute(Secret, Encoding.UTF8.GetBytes(PushBody)));
+        using var response = await PostAsync("push", PushBody, WebhookSigner.Compute(Secret, Encoding.UTF8.GetBytes(PushBody)));
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         Assert.True(await _raised.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
@@ -74,9 +74,9 @@ public sealed class GitHubWebhookListenerTests : IAsyncLifetime
     [Fact]
     public async Task A_wrong_signature_is_403_and_triggers_nothing()
     {
-        var wrong = WebhookSignature.Compute("another-secret", Encoding.UTF8.GetBytes(PushBody));
+        var wrong = WebhookSigner.Compute("another-secret", Encoding.UTF8.GetBytes(PushBody));
         using var response = await PostAsync("push", PushBody, wrong);
-        using var tampered = await PostAsync("push", PushBody.Replace("main", "mainx", StringComparison.Ordinal), WebhookSignature.Compute(Secret, Encoding.UTF8.GetBytes(PushBody)));
+        using var tampered = await PostAsync("push", PushBody.Replace("main", "mainx", StringComparison.Ordinal), WebhookSigner.Compute(Secret, Encoding.UTF8.GetBytes(PushBody)));
         using var garbage = await PostAsync("push", PushBody, "sha256=zz");
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
@@ -98,7 +98,7 @@ public sealed class GitHubWebhookListenerTests : IAsyncLifetime
     public async Task An_oversized_body_is_413()
     {
         var body = "{\"pad\":\"" + new string('x', 70 * 1024) + "\"}";
-        using var response = await PostAsync("push", body, WebhookSignature.Compute(Secret, Encoding.UTF8.GetBytes(body)));
+        using var response = await PostAsync("push", body, WebhookSigner.Compute(Secret, Encoding.UTF8.GetBytes(body)));
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         await AssertNothingRaisedAsync();
@@ -110,13 +110,13 @@ public sealed class GitHubWebhookListenerTests : IAsyncLifetime
         const string opened = """{"action":"opened","number":42,"pull_request":{"number":42,"merged":false},"repository":{"full_name":"osg/images"}}""";
         const string merged = """{"action":"closed","number":42,"pull_request":{"number":42,"merged":true},"repository":{"full_name":"OSG/Images"}}""";
 
-        using (var r = await PostAsync("pull_request", opened, WebhookSignature.Compute(Secret, Encoding.UTF8.GetBytes(opened))))
+        using (var r = await PostAsync("pull_request", opened, WebhookSigner.Compute(Secret, Encoding.UTF8.GetBytes(opened))))
         {
             Assert.Equal(HttpStatusCode.Accepted, r.StatusCode);
         }
 
         Assert.True(await _raised.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
-        using (var r = await PostAsync("pull_request", merged, WebhookSignature.Compute(Secret, Encoding.UTF8.GetBytes(merged))))
+        using (var r = await PostAsync("pull_request", merged, WebhookSigner.Compute(Secret, Encoding.UTF8.GetBytes(merged))))
         {
             Assert.Equal(HttpStatusCode.Accepted, r.StatusCode);
         }
@@ -136,9 +136,9 @@ public sealed class GitHubWebhookListenerTests : IAsyncLifetime
     {
         const string otherRepo = """{"ref":"refs/heads/main","repository":{"full_name":"evil/images","default_branch":"main"}}""";
         const string otherBranch = """{"ref":"refs/heads/feature","repository":{"full_name":"osg/images","default_branch":"main"}}""";
-        using var a = await PostAsync("push", otherRepo, WebhookSignature.Compute(Secret, Encoding.UTF8.GetBytes(otherRepo)));
-        using var b = await PostAsync("push", otherBranch, WebhookSignature.Compute(Secret, Encoding.UTF8.GetBytes(otherBranch)));
-        using var ping = await PostAsync("ping", "{\"zen\":\"x\"}", WebhookSignature.Compute(Secret, Encoding.UTF8.GetBytes("{\"zen\":\"x\"}")));
+        using var a = await PostAsync("push", otherRepo, WebhookSigner.Compute(Secret, Encoding.UTF8.GetBytes(otherRepo)));
+        using var b = await PostAsync("push", otherBranch, WebhookSigner.Compute(Secret, Encoding.UTF8.GetBytes(otherBranch)));
+        using var ping = await PostAsync("ping", "{\"zen\":\"x\"}", WebhookSigner.Compute(Secret, Encoding.UTF8.GetBytes("{\"zen\":\"x\"}")));
 
         Assert.Equal(HttpStatusCode.Accepted, a.StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, b.StatusCode);
@@ -151,7 +151,7 @@ public sealed class GitHubWebhookListenerTests : IAsyncLifetime
     {
         // From GitHub's "Validating webhook deliveries" page: secret "It's a Secret to Everybody", payload "Hello, World!".
         const string expected = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
-        Assert.Equal(expected, WebhookSignature.Compute("It's a Secret to Everybody", "Hello, World!"u8));
+        Assert.Equal(expected, WebhookSigner.Compute("It's a Secret to Everybody", "Hello, World!"u8));
         Assert.True(WebhookSignature.Verify("It's a Secret to Everybody", "Hello, World!"u8, expected));
         Assert.False(WebhookSignature.Verify("It's a Secret to Everybody", "Hello, World?"u8, expected));
         Assert.False(WebhookSignature.Verify("It's a Secret to Everybody", "Hello, World!"u8, expected.ToUpperInvariant()));
@@ -162,7 +162,7 @@ public sealed class GitHubWebhookListenerTests : IAsyncLifetime
     {
         // Events are raised after the answer; a signed ping after the request under test flushes the order.
         const string flush = """{"ref":"refs/heads/main","repository":{"full_name":"osg/images","default_branch":"main"}}""";
-        using var response = await PostAsync("push", flush, WebhookSignature.Compute(Secret, Encoding.UTF8.GetBytes(flush)));
+        using var response = await PostAsync("push", flush, WebhookSigner.Compute(Secret, Encoding.UTF8.GetBytes(flush)));
         Assert.True(await _raised.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
         Assert.Equal(1, Volatile.Read(ref _listChanged));
         lock (_pullRequests)

@@ -54,11 +54,11 @@ public sealed class GitHubWorkerTests
             using var http = new HttpClient();
             using var request = new HttpRequestMessage(HttpMethod.Post, prefix) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
             request.Headers.Add("X-GitHub-Event", "pull_request");
-            request.Headers.Add("X-Hub-Signature-256", WebhookSignature.Compute(Secret, Encoding.UTF8.GetBytes(body)));
+            request.Headers.Add("X-Hub-Signature-256", WebhookSigner.Compute(Secret, Encoding.UTF8.GetBytes(body)));
             using (var unsigned = new HttpRequestMessage(HttpMethod.Post, prefix) { Content = new StringContent(body, Encoding.UTF8, "application/json") })
             {
                 unsigned.Headers.Add("X-GitHub-Event", "pull_request");
-                unsigned.Headers.Add("X-Hub-Signature-256", WebhookSignature.Compute("not-the-secret", Encoding.UTF8.GetBytes(body)));
+                unsigned.Headers.Add("X-Hub-Signature-256", WebhookSigner.Compute("not-the-secret", Encoding.UTF8.GetBytes(body)));
                 using var refused = await http.SendAsync(unsigned, ct);
                 Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
             }
