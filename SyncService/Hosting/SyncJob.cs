@@ -1,3 +1,4 @@
+using CvmfsImages.Sync.Execution;
 using CvmfsImages.Sync.Lists;
 using CvmfsImages.Sync.Status;
 using Microsoft.Extensions.Hosting;
@@ -12,7 +13,7 @@ namespace CvmfsImages.Sync.Hosting;
 /// <see cref="TimeProvider"/>) for the missed-run check.
 /// The jobs themselves are one line each; the work is in <see cref="Execution.SyncRunner"/>.
 /// </summary>
-internal abstract class SyncJob(StatusStore status, IHostApplicationLifetime lifetime, TimeProvider time, ILogger logger) : IJob
+internal abstract class SyncJob(StatusStore status, PassTracker tracker, IHostApplicationLifetime lifetime, TimeProvider time, ILogger logger) : IJob
 {
     protected abstract string Name { get; }
 
@@ -25,7 +26,11 @@ internal abstract class SyncJob(StatusStore status, IHostApplicationLifetime lif
         using var stopping = lifetime.ApplicationStopping.Register(() => JobLog.StopRequested(logger, Name));
         try
         {
-            await RunAsync(cts.Token).ConfigureAwait(false);
+            using (tracker.Begin(Name, out var progress))
+            {
+                await RunAsync(progress, cts.Token).ConfigureAwait(false);
+            }
+
             await status.RecordJobRunAsync(Name, time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
             var seconds = time.GetElapsedTime(started).TotalSeconds;
             JobLog.Finished(logger, Name, seconds);
@@ -44,5 +49,6 @@ internal abstract class SyncJob(StatusStore status, IHostApplicationLifetime lif
         }
     }
 
-    protected abstract Task RunAsync(CancellationToken ct);
+    /// <summary>The job's work; <paramref name="progress"/> feeds the status page's view of the running pass.</summary>
+    protected abstract Task RunAsync(IProgress<ImageProgress> progress, CancellationToken ct);
 }

@@ -1,41 +1,41 @@
-using System.Globalization;
 using System.Net;
 using System.Text;
 using CvmfsImages.Sync.GitHub;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 namespace CvmfsImages.Tests.SyncService.GitHub;
 
+/// <summary>The webhook's rules, over real HTTP: the listener mapped on a Kestrel host of its own, as <c>serve</c> maps it.</summary>
 public sealed class GitHubWebhookListenerTests : IAsyncLifetime
 {
     private const string Secret = "webhook-shared-secret";
     private const string PushBody = """{"ref":"refs/heads/main","after":"0123","repository":{"full_name":"osg/images","default_branch":"main"}}""";
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
     private GitHubWebhookListener _listener = null!;
+    private WebApplication _app = null!;
     private Uri _uri = null!;
     private int _listChanged;
     private readonly List<PullRequestEventArgs> _pullRequests = [];
     private readonly SemaphoreSlim _raised = new(0);
 
-    public ValueTask InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
-        for (var attempt = 0; ; attempt++)
-        {
-            var port = LoopbackPort.Free();
-            var prefix = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}/github/");
-            var options = new GitHubOptions { Owner = "osg", Repository = "images", WebhookPrefix = prefix, WebhookSecret = Secret, MaxWebhookBytes = 64 * 1024 };
-            options.Validate();
-            _listener = new GitHubWebhookListener(options);
-            try
-            {
-                _listener.Start();
-                _uri = new Uri(prefix);
-                break;
-            }
-            catch (CvmfsImages.Sync.Configuration.OptionsException) when (attempt < 5)
-            {
-            }
-        }
+        var options = new GitHubOptions { Owner = "osg", Repository = "images", Webhook = true, WebhookSecret = Secret, MaxWebhookBytes = 64 * 1024 };
+        options.Validate();
+        _listener = new GitHubWebhookListener(options);
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        builder.Services.AddRoutingCore();
+        _app = builder.Build();
+        _app.MapPost(GitHubWebhookListener.Route, _listener.HandleAsync);
+        await _app.StartAsync(TestContext.Current.CancellationToken);
+        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        _uri = new Uri(new Uri(address), GitHubWebhookListener.Route);
 
         _listener.ListChanged += (_, _) =>
         {
@@ -51,12 +51,12 @@ public sealed class GitHubWebhookListenerTests : IAsyncLifetime
 
             _raised.Release();
         };
-        return ValueTask.CompletedTask;
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _listener.DisposeAsync();
+        await _app.StopAsync(CancellationToken.None);
+        await _app.DisposeAsync();
         _http.Dispose();
         _raised.Dispose();
     }
@@ -101,6 +101,31 @@ public sealed class GitHubWebhookListenerTests : IAsyncLifetime
         using var response = await PostAsync("push", body, WebhookSigner.Compute(Secret, Encoding.UTF8.GetBytes(body)));
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        await AssertNothingRaisedAsync();
+    }
+
+    [Fact]
+    public async Task A_chunked_body_over_the_bound_is_413_too()
+    {
+        var body = "{\"pad\":\"" + new string('x', 70 * 1024) + "\"}";
+        using var request = new HttpRequestMessage(HttpMethod.Post, _uri) { Content = new ChunkedContent(Encoding.UTF8.GetBytes(body)) };
+        request.Headers.Add("X-GitHub-Event", "push");
+        request.Headers.Add("X-Hub-Signature-256", WebhookSigner.Compute(Secret, Encoding.UTF8.GetBytes(body)));
+        using var response = await _http.SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        await AssertNothingRaisedAsync();
+    }
+
+    [Fact]
+    public async Task A_signed_body_that_is_not_json_content_is_415()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, _uri) { Content = new StringContent("payload=%7B%7D", Encoding.UTF8, "application/x-www-form-urlencoded") };
+        request.Headers.Add("X-GitHub-Event", "push");
+        request.Headers.Add("X-Hub-Signature-256", WebhookSigner.Compute(Secret, Encoding.UTF8.GetBytes("payload=%7B%7D")));
+        using var response = await _http.SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
         await AssertNothingRaisedAsync();
     }
 
@@ -182,5 +207,17 @@ public sealed class GitHubWebhookListenerTests : IAsyncLifetime
         }
 
         return await _http.SendAsync(request, TestContext.Current.CancellationToken);
+    }
+
+    // A body without Content-Length (Transfer-Encoding: chunked), as a proxy may forward it.
+    private sealed class ChunkedContent(byte[] bytes) : HttpContent
+    {
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) => stream.WriteAsync(bytes).AsTask();
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
     }
 }

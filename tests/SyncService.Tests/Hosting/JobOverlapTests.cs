@@ -31,7 +31,7 @@ public sealed class JobOverlapTests
                 Settings =
                 [
                     "Sync:StateDirectory=" + h.State,
-                    "Sync:Metrics:Enabled=false",
+                    "Http:Urls=http://127.0.0.1:0",
                     "Sync:Schedules:ListPoll=01:00:00",
                     "Sync:Schedules:FullResync=01:00:00",
                     "Sync:Schedules:GarbageCollection=01:00:00",
