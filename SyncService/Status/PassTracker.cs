@@ -10,9 +10,10 @@ namespace CvmfsImages.Sync.Status;
 internal sealed class PassTracker(TimeProvider time)
 {
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, (ImageProgress Progress, DateTimeOffset At)> _targets = new(StringComparer.Ordinal);
-    private string? _job;
-    private DateTimeOffset _startedAt;
+    // Jobs that began, oldest first: one may be waiting for the repository while another works, so each keeps its own
+    // targets and the one shown is the one that reported last (or the oldest).
+    private readonly List<Job> _jobs = [];
+    private Job? _shown;
     private long _passes;
 
     /// <summary>How many passes have ended since the start (the page reloads when it changes).</summary>
@@ -30,15 +31,14 @@ internal sealed class PassTracker(TimeProvider time)
     /// <summary>Starts tracking a pass of <paramref name="job"/>; dispose the result when it ends.</summary>
     public IDisposable Begin(string job, out IProgress<ImageProgress> progress)
     {
+        var entry = new Job(job, time.GetUtcNow());
         lock (_gate)
         {
-            _job = job;
-            _startedAt = time.GetUtcNow();
-            _targets.Clear();
+            _jobs.Add(entry);
         }
 
-        progress = new Reporter(this);
-        return new Ending(this);
+        progress = new Reporter(this, entry);
+        return new Ending(this, entry);
     }
 
     /// <summary>The running pass, or null when none runs.</summary>
@@ -46,19 +46,21 @@ internal sealed class PassTracker(TimeProvider time)
     {
         lock (_gate)
         {
-            if (_job is null)
+            var job = Shown();
+            if (job is null)
             {
                 return null;
             }
 
-            var stages = _targets.Values.GroupBy(t => t.Progress.Stage).ToDictionary(g => g.Key, g => g.Count());
-            var active = _targets.Values
+            var targets = job.Targets;
+            var stages = targets.Values.GroupBy(t => t.Progress.Stage).ToDictionary(g => g.Key, g => g.Count());
+            var active = targets.Values
                 .Where(t => t.Progress.Stage is ImageStage.Pulling or ImageStage.Flattening or ImageStage.Publishing)
                 .OrderBy(t => t.At)
                 .Select(t => t.Progress)
                 .ToList();
-            var done = _targets.Values.Count(t => IsFinal(t.Progress.Stage));
-            return new PassSnapshot(_job, _startedAt, _targets.Count, done, stages, active);
+            var done = targets.Values.Count(t => IsFinal(t.Progress.Stage));
+            return new PassSnapshot(job.Name, job.StartedAt, targets.Count, done, stages, active);
         }
     }
 
@@ -67,42 +69,53 @@ internal sealed class PassTracker(TimeProvider time)
     {
         lock (_gate)
         {
-            return _job is not null && _targets.TryGetValue(key, out var t) ? t.Progress : null;
+            return Shown() is { } job && job.Targets.TryGetValue(key, out var t) ? t.Progress : null;
         }
     }
 
     internal static bool IsFinal(ImageStage stage) =>
         stage is ImageStage.Current or ImageStage.Published or ImageStage.Updated or ImageStage.Removed or ImageStage.Failed;
 
-    private void Report(ImageProgress progress)
+    private Job? Shown() => _shown is not null && _jobs.Contains(_shown) ? _shown : _jobs.FirstOrDefault();
+
+    private void Report(Job job, ImageProgress progress)
     {
         lock (_gate)
         {
-            if (_job is null)
+            if (!_jobs.Contains(job))
             {
                 return;
             }
 
-            _targets[progress.TagPath ?? progress.Reference] = (progress, time.GetUtcNow());
+            job.Targets[progress.TagPath ?? progress.Reference] = (progress, time.GetUtcNow());
+            _shown = job;
         }
     }
 
-    private void End()
+    private void End(Job job)
     {
         lock (_gate)
         {
-            _job = null;
-            _targets.Clear();
+            _jobs.Remove(job);
             _passes++;
         }
     }
 
-    private sealed class Reporter(PassTracker tracker) : IProgress<ImageProgress>
+    private sealed class Job(string name, DateTimeOffset startedAt)
     {
-        public void Report(ImageProgress value) => tracker.Report(value);
+        public string Name { get; } = name;
+
+        public DateTimeOffset StartedAt { get; } = startedAt;
+
+        public Dictionary<string, (ImageProgress Progress, DateTimeOffset At)> Targets { get; } = new(StringComparer.Ordinal);
     }
 
-    private sealed class Ending(PassTracker tracker) : IDisposable
+    private sealed class Reporter(PassTracker tracker, Job job) : IProgress<ImageProgress>
+    {
+        public void Report(ImageProgress value) => tracker.Report(job, value);
+    }
+
+    private sealed class Ending(PassTracker tracker, Job job) : IDisposable
     {
         private int _ended;
 
@@ -110,7 +123,7 @@ internal sealed class PassTracker(TimeProvider time)
         {
             if (Interlocked.Exchange(ref _ended, 1) == 0)
             {
-                tracker.End();
+                tracker.End(job);
             }
         }
     }
