@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+# Playwright uses Debian's chromium; it must never fetch a browser of its own.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 
 # What the build and the real-component tests need, by Debian package name.
 packages=(
@@ -16,6 +18,7 @@ packages=(
   bubblewrap crun util-linux      # runtime peers; setpriv drops CI's root to nobody
   busybox-static                  # the userland of the runtime's test images
   debootstrap                     # realistic image roots for bench/
+  chromium                        # the status page's browser tests (Playwright drives /usr/bin/chromium)
 )
 
 missing=()

@@ -36,8 +36,6 @@ public sealed class SyncOptions
 
     public ScheduleOptions Schedules { get; } = new();
 
-    public MetricsOptions Metrics { get; } = new();
-
     /// <summary>The configured platforms, or linux/amd64 when none is.</summary>
     public IReadOnlyList<string> EffectivePlatforms => Platforms.Count == 0 ? ["linux/amd64"] : [.. Platforms.Distinct(StringComparer.Ordinal)];
 
@@ -68,7 +66,6 @@ public sealed class SyncOptions
         }
 
         Schedules.Validate();
-        Metrics.Validate();
     }
 
     internal static void Positive(int value, string key, int max)

@@ -57,6 +57,11 @@ internal sealed record SyncSettings(IConfiguration Configuration, SyncOptions Sy
     public static SyncSettings FromConfiguration(IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
+        if (configuration.GetSection("Sync:Metrics").GetChildren().FirstOrDefault() is { } metrics)
+        {
+            throw new OptionsException(metrics.Path, "is no longer read: /metrics, /healthz and the status page are on the HTTP host, Http:Urls (default http://127.0.0.1:9477)");
+        }
+
         var sync = Bind<SyncOptions>(configuration, SyncOptions.SectionName);
         var publisher = Bind<PublisherOptions>(configuration, PublisherOptions.SectionName);
         var registry = Bind<RegistryClientOptions>(configuration, RegistryClientOptions.SectionName);

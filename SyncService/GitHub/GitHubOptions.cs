@@ -55,12 +55,18 @@ public sealed class GitHubOptions
     public TimeSpan MaxRateLimitWait { get; set; } = TimeSpan.FromMinutes(65);
 
     /// <summary>
-    /// Webhook listener prefix for <see cref="System.Net.HttpListener"/>, e.g. <c>http://127.0.0.1:8089/github/</c>;
-    /// null: no webhook (polling only). Put a TLS-terminating proxy in front; keep the listener on loopback.
+    /// Serve the webhook, <c>POST /github/webhook</c>, on <c>serve</c>'s HTTP host (<c>Http:Urls</c>; keep it on loopback
+    /// behind a TLS-terminating proxy). False: no webhook (polling only).
+    /// </summary>
+    public bool Webhook { get; set; }
+
+    /// <summary>
+    /// No longer used: the webhook was an <c>HttpListener</c> prefix of its own; it is now <c>POST /github/webhook</c> on
+    /// the HTTP host. A value is refused with a message saying what to set instead.
     /// </summary>
     public string? WebhookPrefix { get; set; }
 
-    /// <summary>The webhook's shared secret (required with <see cref="WebhookPrefix"/>). Never logged.</summary>
+    /// <summary>The webhook's shared secret (required with <see cref="Webhook"/>). Never logged.</summary>
     public string? WebhookSecret { get; set; }
 
     /// <summary>Environment variable read for the webhook secret when <see cref="WebhookSecret"/> is not set.</summary>
@@ -200,20 +206,12 @@ public sealed class GitHubOptions
 
         if (!string.IsNullOrEmpty(WebhookPrefix))
         {
-            if (!Uri.TryCreate(WebhookPrefix, UriKind.Absolute, out var prefix) || prefix.Scheme != Uri.UriSchemeHttp || !WebhookPrefix.EndsWith('/'))
-            {
-                Fail(nameof(WebhookPrefix), "must be an http:// listener prefix ending in '/', e.g. http://127.0.0.1:8089/github/");
-            }
+            Fail(nameof(WebhookPrefix), "is no longer used: the webhook is POST /github/webhook on the service's HTTP host (Http:Urls); remove WebhookPrefix, set GitHub:Webhook to true and point the proxy at /github/webhook");
+        }
 
-            if (!prefix.IsLoopback || prefix.Host is "+" or "*")
-            {
-                Fail(nameof(WebhookPrefix), "must listen on loopback (127.0.0.1, [::1] or localhost); put a TLS-terminating proxy in front for GitHub");
-            }
-
-            if (ResolveWebhookSecret() is null)
-            {
-                Fail(nameof(WebhookSecret), $"is required when WebhookPrefix is set (or set the environment variable {WebhookSecretEnvironmentVariable})");
-            }
+        if (Webhook && ResolveWebhookSecret() is null)
+        {
+            Fail(nameof(WebhookSecret), $"is required when Webhook is true (or set the environment variable {WebhookSecretEnvironmentVariable})");
         }
     }
 

@@ -56,7 +56,7 @@ internal static partial class SyncServices
             services.AddSingleton<ISyncObserver>(sp => sp.GetRequiredService<PublishNoticeObserver>());
         }
 
-        if (!string.IsNullOrEmpty(options.WebhookPrefix))
+        if (options.Webhook)
         {
             services.AddSingleton(sp => new GitHubWebhookListener(options, sp.GetRequiredService<ILogger<GitHubWebhookListener>>()));
         }

@@ -1,22 +1,26 @@
 using System.Net;
 using System.Text.Json;
-using CvmfsImages.Sync.Configuration;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CvmfsImages.Sync.GitHub;
 
 /// <summary>
-/// The webhook endpoint: an <see cref="HttpListener"/> on <see cref="GitHubOptions.WebhookPrefix"/> (keep it on
-/// loopback behind a TLS proxy) that accepts GitHub's <c>push</c>, <c>pull_request</c> and <c>ping</c> events.
-/// Every request must carry <c>X-Hub-Signature-256</c> for its exact body with the shared secret: missing is 401,
-/// wrong is 403, compared in constant time. Bodies over <see cref="GitHubOptions.MaxWebhookBytes"/> get 413.
-/// A push to the list's branch raises <see cref="ListChanged"/>; a pull-request event raises
-/// <see cref="PullRequestChanged"/> (and, when merged, <see cref="ListChanged"/>). Polling stays the fallback, so a
-/// lost event only delays.
+/// The webhook endpoint, <c>POST /github/webhook</c> on <c>serve</c>'s HTTP host (when <see cref="GitHubOptions.Webhook"/>
+/// is on; keep the host on loopback behind a TLS proxy). Accepts GitHub's <c>push</c>, <c>pull_request</c> and
+/// <c>ping</c> events. Every request must carry <c>X-Hub-Signature-256</c> for its exact body with the shared secret:
+/// missing is 401, wrong is 403, compared in constant time. Bodies over <see cref="GitHubOptions.MaxWebhookBytes"/> get
+/// 413 (announced or not); a content type other than JSON is 415. A push to the list's branch raises
+/// <see cref="ListChanged"/>; a pull-request event raises <see cref="PullRequestChanged"/> (and, when merged,
+/// <see cref="ListChanged"/>), after the answer is sent. Polling stays the fallback, so a lost event only delays.
 /// </summary>
-internal sealed partial class GitHubWebhookListener : IAsyncDisposable
+internal sealed partial class GitHubWebhookListener
 {
+    /// <summary>Where the host maps it.</summary>
+    public const string Route = "/github/webhook";
+
     private static readonly HashSet<string> PullRequestActions = new(StringComparer.Ordinal)
     {
         "opened", "reopened", "synchronize", "edited", "ready_for_review", "closed",
@@ -25,21 +29,14 @@ internal sealed partial class GitHubWebhookListener : IAsyncDisposable
     private readonly GitHubOptions _options;
     private readonly string _secret;
     private readonly ILogger _logger;
-    private readonly HttpListener _listener = new();
-    private readonly CancellationTokenSource _stop = new();
-    private Task? _loop;
-    private int _disposed;
 
     public GitHubWebhookListener(GitHubOptions options, ILogger<GitHubWebhookListener>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
         _secret = options.ResolveWebhookSecret()
-                  ?? throw new GitHubOptionsException($"{GitHubOptions.SectionName}:{nameof(GitHubOptions.WebhookSecret)}", "is required for the webhook listener");
-        var prefix = options.WebhookPrefix
-                     ?? throw new GitHubOptionsException($"{GitHubOptions.SectionName}:{nameof(GitHubOptions.WebhookPrefix)}", "is required for the webhook listener");
+                  ?? throw new GitHubOptionsException($"{GitHubOptions.SectionName}:{nameof(GitHubOptions.WebhookSecret)}", "is required for the webhook");
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _listener.Prefixes.Add(prefix);
     }
 
     /// <summary>The list's branch changed (push, or a merged PR): poll the list now.</summary>
@@ -48,89 +45,23 @@ internal sealed partial class GitHubWebhookListener : IAsyncDisposable
     /// <summary>A pull request was opened, updated or closed: check it now.</summary>
     public event EventHandler<PullRequestEventArgs>? PullRequestChanged;
 
-    /// <summary>Starts listening; throws <see cref="OptionsException"/> naming the key when the prefix cannot be bound.</summary>
-    public void Start()
+    /// <summary>Answers one delivery; raises the events after the answer is written.</summary>
+    public async Task HandleAsync(HttpContext context)
     {
-        try
-        {
-            _listener.Start();
-        }
-        catch (HttpListenerException ex)
-        {
-            throw new OptionsException($"{GitHubOptions.SectionName}:{nameof(GitHubOptions.WebhookPrefix)}", $"'{_options.WebhookPrefix}' cannot be listened on: {ex.Message}", ex);
-        }
-
-        LogListening(_logger, _options.WebhookPrefix!);
-        _loop = Task.Run(AcceptLoopAsync);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
-        {
-            return;
-        }
-
-        await _stop.CancelAsync();
-        if (_listener.IsListening)
-        {
-            _listener.Stop();
-        }
-
-        if (_loop is not null)
-        {
-            await _loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        }
-
-        _listener.Close();
-        _stop.Dispose();
-    }
-
-    private async Task AcceptLoopAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync().WaitAsync(_stop.Token);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or HttpListenerException or ObjectDisposedException)
-            {
-                return;
-            }
-
-            _ = Task.Run(() => HandleAsync(context));
-        }
-    }
-
-    private async Task HandleAsync(HttpListenerContext context)
-    {
-        var request = context.Request;
-        var response = context.Response;
+        ArgumentNullException.ThrowIfNull(context);
         Action? raise = null;
-        try
-        {
-            var (status, text) = await ProcessAsync(request, r => raise = r);
-            response.StatusCode = (int)status;
-            response.ContentType = "text/plain; charset=utf-8";
-            var bytes = System.Text.Encoding.UTF8.GetBytes(text + "\n");
-            response.ContentLength64 = bytes.Length;
-            await response.OutputStream.WriteAsync(bytes, _stop.Token);
-            response.Close();
-        }
-        catch (Exception ex) when (ex is HttpListenerException or IOException or OperationCanceledException or ObjectDisposedException)
-        {
-            LogRequestFailed(_logger, ex.Message);
-            response.Abort();
-        }
+        var (status, text) = await ProcessAsync(context.Request, r => raise = r, context.RequestAborted);
+        context.Response.StatusCode = (int)status;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        await context.Response.WriteAsync(text + "\n", context.RequestAborted);
+        await context.Response.CompleteAsync();
 
         // After the answer: GitHub wants one within 10 s, and a subscriber's work must not delay it.
         try
         {
             raise?.Invoke();
         }
-#pragma warning disable CA1031 // A subscriber's failure must not take the listener down; it is logged.
+#pragma warning disable CA1031 // A subscriber's failure must not take the endpoint down; it is logged.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
@@ -138,40 +69,51 @@ internal sealed partial class GitHubWebhookListener : IAsyncDisposable
         }
     }
 
-    private async Task<(HttpStatusCode Status, string Text)> ProcessAsync(HttpListenerRequest request, Action<Action> onAccepted)
+    private async Task<(HttpStatusCode Status, string Text)> ProcessAsync(HttpRequest request, Action<Action> onAccepted, CancellationToken ct)
     {
-        if (request.HttpMethod != "POST")
+        var delivery = request.Headers["X-GitHub-Delivery"].ToString();
+        if (request.ContentLength > _options.MaxWebhookBytes)
         {
-            return (HttpStatusCode.MethodNotAllowed, "POST only");
-        }
-
-        if (request.ContentLength64 > _options.MaxWebhookBytes)
-        {
-            LogRejected(_logger, "body too large", request.Headers["X-GitHub-Delivery"]);
+            LogRejected(_logger, "body too large", delivery);
             return (HttpStatusCode.RequestEntityTooLarge, "payload too large");
         }
 
-        var body = await ReadBoundedAsync(request.InputStream, _options.MaxWebhookBytes, _stop.Token);
+        // Kestrel enforces the bound on bodies without a length too (chunked): one byte more than allowed is a 413.
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+        {
+            size.MaxRequestBodySize = _options.MaxWebhookBytes;
+        }
+
+        byte[]? body;
+        try
+        {
+            body = await ReadBoundedAsync(request.Body, _options.MaxWebhookBytes, ct);
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            body = null;
+        }
+
         if (body is null)
         {
-            LogRejected(_logger, "body too large", request.Headers["X-GitHub-Delivery"]);
+            LogRejected(_logger, "body too large", delivery);
             return (HttpStatusCode.RequestEntityTooLarge, "payload too large");
         }
 
-        var signature = request.Headers["X-Hub-Signature-256"];
+        var signature = request.Headers["X-Hub-Signature-256"].ToString();
         if (string.IsNullOrEmpty(signature))
         {
-            LogRejected(_logger, "no X-Hub-Signature-256", request.Headers["X-GitHub-Delivery"]);
+            LogRejected(_logger, "no X-Hub-Signature-256", delivery);
             return (HttpStatusCode.Unauthorized, "missing X-Hub-Signature-256");
         }
 
         if (!WebhookSignature.Verify(_secret, body, signature))
         {
-            LogRejected(_logger, "wrong signature", request.Headers["X-GitHub-Delivery"]);
+            LogRejected(_logger, "wrong signature", delivery);
             return (HttpStatusCode.Forbidden, "signature does not match");
         }
 
-        var eventName = request.Headers["X-GitHub-Event"];
+        var eventName = request.Headers["X-GitHub-Event"].ToString();
         if (request.ContentType is not { } type || !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
         {
             return (HttpStatusCode.UnsupportedMediaType, "configure the webhook with content type application/json");

@@ -3,21 +3,22 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using CvmfsImages.Sync.Configuration;
-using Quartz;
 
 namespace CvmfsImages.Sync.GitHub;
 
 /// <summary>
-/// The GitHub side of <c>serve</c>: the webhook listener (when configured), the pull-request checks (every
+/// The GitHub side of <c>serve</c>: the webhook's events (when configured; the HTTP host serves the endpoint), the pull-request checks (every
 /// <see cref="GitHubOptions.PullRequestPollInterval"/>, or at once for a webhook's PR) and the retry of publish notices
-/// that met a GitHub outage. A push webhook triggers the Quartz list-poll job at once. One failing round is logged
-/// and the next one tries again.
+/// that met a GitHub outage. A push webhook asks the <see cref="IListPollTrigger"/> (in <c>serve</c>, the scheduler's
+/// list-poll job) for a poll at once; without one (a command that runs once) it is not needed. One failing round is
+/// logged and the next one tries again.
 /// </summary>
 internal sealed partial class GitHubWorker(
     GitHubOptions options,
     IServiceProvider services,
     TimeProvider time,
-    ILogger<GitHubWorker> logger) : BackgroundService
+    ILogger<GitHubWorker> logger,
+    IListPollTrigger? listPoll = null) : BackgroundService
 {
     private readonly SemaphoreSlim _wake = new(0);
     private readonly ConcurrentQueue<int> _pullRequests = new();
@@ -38,14 +39,10 @@ internal sealed partial class GitHubWorker(
         base.Dispose();
     }
 
-    /// <summary>
-    /// Starts the webhook listener before the loop, so that a prefix that cannot be listened on fails the start
-    /// (an <see cref="OptionsException"/> naming <c>GitHub:WebhookPrefix</c>) instead of a background task.
-    /// </summary>
+    /// <summary>Subscribes to the webhook (when configured: it is served by the HTTP host) before the loop starts.</summary>
     public override Task StartAsync(CancellationToken cancellationToken)
     {
-        // The listener belongs to the container, which stops it on shutdown.
-        StartListener();
+        Subscribe();
         return base.StartAsync(cancellationToken);
     }
 
@@ -101,14 +98,13 @@ internal sealed partial class GitHubWorker(
         }
     }
 
-    private void StartListener()
+    private void Subscribe()
     {
-        if (string.IsNullOrEmpty(options.WebhookPrefix))
+        if (services.GetService<GitHubWebhookListener>() is not { } listener)
         {
             return;
         }
 
-        var listener = services.GetRequiredService<GitHubWebhookListener>();
         listener.PullRequestChanged += (_, e) =>
         {
             if (!e.Merged && e.Action != "closed")
@@ -117,21 +113,23 @@ internal sealed partial class GitHubWorker(
             }
         };
         listener.ListChanged += (_, _) => _ = TriggerListPollAsync();
-        listener.Start();
     }
 
     private async Task TriggerListPollAsync()
     {
+        if (listPoll is null)
+        {
+            return;
+        }
+
         try
         {
-            if (services.GetService<ISchedulerFactory>() is { } factory)
-            {
-                var scheduler = await factory.GetScheduler();
-                await scheduler.TriggerJob(new JobKey(Hosting.ListPollJob.JobName));
-                LogListPollTriggered(logger);
-            }
+            await listPoll.TriggerListPollAsync(CancellationToken.None);
+            LogListPollTriggered(logger);
         }
-        catch (SchedulerException ex)
+#pragma warning disable CA1031 // A failed trigger only delays: the scheduled poll still comes. It is logged.
+        catch (Exception ex)
+#pragma warning restore CA1031
         {
             LogRoundFailed(logger, ex.Message);
         }

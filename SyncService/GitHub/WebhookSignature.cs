@@ -3,17 +3,13 @@ using System.Text;
 
 namespace CvmfsImages.Sync.GitHub;
 
-/// <summary>GitHub's <c>X-Hub-Signature-256</c>: <c>sha256=</c> + hex HMAC-SHA256 of the raw body with the shared secret.</summary>
-public static class WebhookSignature
+/// <summary>
+/// GitHub's <c>X-Hub-Signature-256</c>: <c>sha256=</c> + hex HMAC-SHA256 of the raw body with the shared secret.
+/// The service only verifies; the signing side (what GitHub does) is the tests' <c>WebhookSigner</c>.
+/// </summary>
+internal static class WebhookSignature
 {
     private const string Prefix = "sha256=";
-
-    /// <summary>The header value GitHub would send for <paramref name="body"/>.</summary>
-    public static string Compute(string secret, ReadOnlySpan<byte> body)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(secret);
-        return Prefix + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body));
-    }
 
     /// <summary>True when <paramref name="header"/> is the signature of <paramref name="body"/>; compared in constant time.</summary>
     public static bool Verify(string secret, ReadOnlySpan<byte> body, string? header)

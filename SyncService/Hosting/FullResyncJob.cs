@@ -8,12 +8,12 @@ namespace CvmfsImages.Sync.Hosting;
 
 /// <summary>Re-resolves every tag and glob of the list and republishes what changed upstream.</summary>
 [DisallowConcurrentExecution]
-internal sealed class FullResyncJob(SyncRunner runner, StatusStore status, IHostApplicationLifetime lifetime, ILogger<FullResyncJob> logger)
-    : SyncJob(status, lifetime, logger)
+internal sealed class FullResyncJob(SyncRunner runner, StatusStore status, PassTracker tracker, IHostApplicationLifetime lifetime, TimeProvider time, ILogger<FullResyncJob> logger)
+    : SyncJob(status, tracker, lifetime, time, logger)
 {
     public const string JobName = "full-resync";
 
     protected override string Name => JobName;
 
-    protected override Task RunAsync(CancellationToken ct) => runner.SyncAllAsync(null, ct);
+    protected override Task RunAsync(IProgress<ImageProgress> progress, CancellationToken ct) => runner.SyncAllAsync(progress, ct);
 }

@@ -8,12 +8,12 @@ namespace CvmfsImages.Sync.Hosting;
 
 /// <summary>Garbage-collects images unreferenced for the grace period.</summary>
 [DisallowConcurrentExecution]
-internal sealed class GcJob(SyncRunner runner, StatusStore status, IHostApplicationLifetime lifetime, ILogger<GcJob> logger)
-    : SyncJob(status, lifetime, logger)
+internal sealed class GcJob(SyncRunner runner, StatusStore status, PassTracker tracker, IHostApplicationLifetime lifetime, TimeProvider time, ILogger<GcJob> logger)
+    : SyncJob(status, tracker, lifetime, time, logger)
 {
     public const string JobName = "gc";
 
     protected override string Name => JobName;
 
-    protected override Task RunAsync(CancellationToken ct) => runner.CollectGarbageAsync(dryRun: false, ct);
+    protected override Task RunAsync(IProgress<ImageProgress> progress, CancellationToken ct) => runner.CollectGarbageAsync(dryRun: false, ct);
 }

@@ -20,15 +20,18 @@ internal static partial class JobLog
     [LoggerMessage(EventId = 5204, Level = LogLevel.Information, Message = "Schedule {Job}: {Schedule}{CatchUp}")]
     public static partial void Scheduled(ILogger logger, string job, string schedule, string catchUp);
 
-    [LoggerMessage(EventId = 5205, Level = LogLevel.Information, Message = "Metrics and health on http://127.0.0.1:{Port}/metrics and /healthz")]
-    public static partial void Listening(ILogger logger, int port);
+    [LoggerMessage(EventId = 5205, Level = LogLevel.Information, Message = "HTTP listening on {Urls}: status page /, JSON /api/status, /metrics, /healthz, /readyz{Webhook}")]
+    public static partial void Listening(ILogger logger, string urls, string webhook);
 
-    [LoggerMessage(EventId = 5206, Level = LogLevel.Warning, Message = "Metrics endpoint: a request failed")]
-    public static partial void RequestFailed(ILogger logger, Exception exception);
+    [LoggerMessage(EventId = 5206, Level = LogLevel.Warning, Message = "HTTP listens on {Urls}, which is not loopback (Http:AllowNonLoopback): put a TLS-terminating proxy in front")]
+    public static partial void NotLoopback(ILogger logger, string urls);
 
     [LoggerMessage(EventId = 5207, Level = LogLevel.Warning, Message = "The list could not be read: {Reason}; what is published stays")]
     public static partial void ListUnreadable(ILogger logger, string reason);
 
     [LoggerMessage(EventId = 5208, Level = LogLevel.Warning, Message = "Job {Job}: stop requested; a cvmfs_server publish already running is let finish (it is the commit), anything before it is aborted")]
     public static partial void StopRequested(ILogger logger, string job);
+
+    [LoggerMessage(EventId = 5209, Level = LogLevel.Information, Message = "Ready: {Status}")]
+    public static partial void Ready(ILogger logger, string status);
 }

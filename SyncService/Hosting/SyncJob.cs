@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using CvmfsImages.Sync.Execution;
 using CvmfsImages.Sync.Lists;
 using CvmfsImages.Sync.Status;
 using Microsoft.Extensions.Hosting;
@@ -9,10 +9,11 @@ namespace CvmfsImages.Sync.Hosting;
 
 /// <summary>
 /// What every scheduled job shares: cancellation on shutdown (the host's stopping token and Quartz's), a log line per
-/// run, failures logged and never thrown into the scheduler, and the run recorded for the missed-run check.
+/// run, failures logged and never thrown into the scheduler, and the run recorded (on the registered
+/// <see cref="TimeProvider"/>) for the missed-run check.
 /// The jobs themselves are one line each; the work is in <see cref="Execution.SyncRunner"/>.
 /// </summary>
-internal abstract class SyncJob(StatusStore status, IHostApplicationLifetime lifetime, ILogger logger) : IJob
+internal abstract class SyncJob(StatusStore status, PassTracker tracker, IHostApplicationLifetime lifetime, TimeProvider time, ILogger logger) : IJob
 {
     protected abstract string Name { get; }
 
@@ -20,14 +21,19 @@ internal abstract class SyncJob(StatusStore status, IHostApplicationLifetime lif
     {
         ArgumentNullException.ThrowIfNull(context);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, context.CancellationToken, lifetime.ApplicationStopping);
-        var clock = Stopwatch.StartNew();
+        var started = time.GetTimestamp();
         JobLog.Starting(logger, Name);
         using var stopping = lifetime.ApplicationStopping.Register(() => JobLog.StopRequested(logger, Name));
         try
         {
-            await RunAsync(cts.Token).ConfigureAwait(false);
-            await status.RecordJobRunAsync(Name, DateTimeOffset.UtcNow, CancellationToken.None).ConfigureAwait(false);
-            JobLog.Finished(logger, Name, clock.Elapsed.TotalSeconds);
+            using (tracker.Begin(Name, out var progress))
+            {
+                await RunAsync(progress, cts.Token).ConfigureAwait(false);
+            }
+
+            await status.RecordJobRunAsync(Name, time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
+            var seconds = time.GetElapsedTime(started).TotalSeconds;
+            JobLog.Finished(logger, Name, seconds);
         }
         catch (OperationCanceledException) when (cts.IsCancellationRequested)
         {
@@ -43,5 +49,6 @@ internal abstract class SyncJob(StatusStore status, IHostApplicationLifetime lif
         }
     }
 
-    protected abstract Task RunAsync(CancellationToken ct);
+    /// <summary>The job's work; <paramref name="progress"/> feeds the status page's view of the running pass.</summary>
+    protected abstract Task RunAsync(IProgress<ImageProgress> progress, CancellationToken ct);
 }

@@ -16,6 +16,14 @@ internal sealed class StatusStore : IDisposable
         Converters = { new JsonStringEnumConverter() },
     };
 
+    /// <summary>How many recent passes <see cref="SyncStatus.Passes"/> keeps.</summary>
+    public const int PassesKept = 20;
+
+    /// <summary>How many problems and warnings of the last pass are kept, and how long each may be.</summary>
+    public const int NotesKept = 200;
+
+    public const int NoteLength = 2000;
+
     private readonly string _path;
     private readonly SemaphoreSlim _gate = new(1, 1);
 
@@ -43,7 +51,10 @@ internal sealed class StatusStore : IDisposable
         }
     }
 
-    /// <summary>Merges a pass's results: paths it touched get their new result; removed paths are forgotten.</summary>
+    /// <summary>
+    /// Merges a pass's results: paths it touched get their new result; removed paths are forgotten. A failing key keeps
+    /// the time of its first failure until it succeeds; the pass joins the recent passes.
+    /// </summary>
     public Task RecordAsync(SyncReport report, string scope, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(report);
@@ -51,6 +62,7 @@ internal sealed class StatusStore : IDisposable
             status =>
             {
                 var images = new Dictionary<string, ImageResult>(status.Images, StringComparer.Ordinal);
+                var failingSince = new Dictionary<string, DateTimeOffset>(status.FailingSince, StringComparer.Ordinal);
                 if (scope == SyncScope.Full.Name)
                 {
                     images.Clear();
@@ -67,15 +79,40 @@ internal sealed class StatusStore : IDisposable
                     {
                         images[key] = result;
                     }
+
+                    if (result.Outcome == ImageOutcome.Failed)
+                    {
+                        failingSince.TryAdd(key, report.StartedAt);
+                    }
+                    else
+                    {
+                        failingSince.Remove(key);
+                    }
+                }
+
+                foreach (var gone in failingSince.Keys.Where(k => !images.ContainsKey(k)).ToList())
+                {
+                    failingSince.Remove(gone);
                 }
 
                 var last = new LastSync(report.ListSource, scope, report.StartedAt, report.Duration.TotalSeconds, report.Succeeded,
                     report.Count(ImageOutcome.Current), report.Count(ImageOutcome.Published), report.Count(ImageOutcome.Updated),
                     report.Count(ImageOutcome.Removed), report.Count(ImageOutcome.Failed), report.BytesPulled);
-                return status with { Images = images, LastSync = last };
+                return status with
+                {
+                    Images = images,
+                    LastSync = last,
+                    FailingSince = failingSince,
+                    Passes = [last, .. status.Passes.Take(PassesKept - 1)],
+                    Problems = Bounded(report.Problems.Select(p => p.ToString())),
+                    Warnings = Bounded(report.Warnings),
+                };
             },
             ct);
     }
+
+    private static List<string> Bounded(IEnumerable<string> notes) =>
+        [.. notes.Take(NotesKept).Select(n => n.Length > NoteLength ? n[..NoteLength] + "…" : n)];
 
     /// <summary>Records that a scheduled job ran.</summary>
     public Task RecordJobRunAsync(string job, DateTimeOffset at, CancellationToken ct) =>

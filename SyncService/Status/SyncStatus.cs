@@ -14,6 +14,17 @@ internal sealed record SyncStatus
 
     /// <summary>When each schedule last ran (job name to time), so a missed run is made up once at start.</summary>
     public Dictionary<string, DateTimeOffset> JobRuns { get; init; } = new(StringComparer.Ordinal);
+
+    /// <summary>Since when each failing key (as in <see cref="Images"/>) has failed without a success in between.</summary>
+    public Dictionary<string, DateTimeOffset> FailingSince { get; init; } = new(StringComparer.Ordinal);
+
+    /// <summary>The most recent passes, newest first (at most <see cref="StatusStore.PassesKept"/>).</summary>
+    public List<LastSync> Passes { get; init; } = [];
+
+    /// <summary>The last pass's list problems and warnings, each bounded in count and length (they quote list and registry text).</summary>
+    public List<string> Problems { get; init; } = [];
+
+    public List<string> Warnings { get; init; } = [];
 }
 
 /// <summary>Summary of the last pass.</summary>

@@ -15,7 +15,7 @@ internal sealed class ServeProcess : IDisposable
     private readonly StringBuilder _log = new();
     private readonly List<(string Text, TaskCompletionSource Seen)> _waits = [];
 
-    private ServeProcess(IEnumerable<string> arguments)
+    private ServeProcess(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment)
     {
         var psi = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
@@ -26,6 +26,11 @@ internal sealed class ServeProcess : IDisposable
         foreach (var arg in (string[])["exec", Path.Combine(AppContext.BaseDirectory, "cvmfs-image-sync.dll"), "serve", .. arguments])
         {
             psi.ArgumentList.Add(arg);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[name] = value;
         }
 
         _process = new Process { StartInfo = psi };
@@ -53,7 +58,7 @@ internal sealed class ServeProcess : IDisposable
         }
     }
 
-    public static ServeProcess Start(IEnumerable<string> arguments) => new(arguments);
+    public static ServeProcess Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null) => new(arguments, environment);
 
     /// <summary>Completes when a line containing <paramref name="text"/> has been written (now or before).</summary>
     public Task WaitForLineAsync(string text)

@@ -36,7 +36,7 @@ public sealed class ServeTests(RegistryFixture fixture) : IClassFixture<Registry
             "serve", .. h.CommonArgs(
                 "--set", "Sync:Schedules:ListPoll=00:00:01",
                 "--set", "Sync:Schedules:FullResync=01:00:00",
-                "--set", "Sync:Metrics:Port=" + port.ToString(CultureInfo.InvariantCulture)),
+                "--set", "Http:Urls=http://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture)),
         ];
         var serve = Task.Run(() => Cli.RunAsync(args, output, error, stop.Token), ct);
 
@@ -84,7 +84,7 @@ public sealed class ServeTests(RegistryFixture fixture) : IClassFixture<Registry
 
         using var h = new SyncHarness();
         h.WriteList([.. lines]);
-        using (var serve = ServeProcess.Start(h.CommonArgs("--set", "Sync:Metrics:Enabled=false", "--set", "Sync:MaxConcurrentPulls=1", "--set", "Sync:PublishBatchSize=1")))
+        using (var serve = ServeProcess.Start(h.CommonArgs("--set", "Http:Urls=http://127.0.0.1:0", "--set", "Sync:MaxConcurrentPulls=1", "--set", "Sync:PublishBatchSize=1")))
         {
             await serve.WaitForLineAsync("Publishing ");
             await serve.TerminateAsync();
@@ -119,7 +119,7 @@ public sealed class ServeTests(RegistryFixture fixture) : IClassFixture<Registry
         // The transaction is open, both images and tags are written into it, and `cvmfs_server publish` is running
         // (held by the stand-in's wrapper) when systemd's SIGTERM arrives.
         repo.HoldNextPublish();
-        using (var serve = ServeProcess.Start(h.CommonArgs("--set", "Sync:Metrics:Enabled=false")))
+        using (var serve = ServeProcess.Start(h.CommonArgs("--set", "Http:Urls=http://127.0.0.1:0")))
         {
             await serve.WaitUntilAsync(() => File.Exists(repo.HeldFile) && File.ReadAllText(repo.HeldFile).EndsWith('\n'), "a running cvmfs_server publish");
             Assert.True(File.Exists(repo.TransactionMarker), "the transaction is open when the signal comes");

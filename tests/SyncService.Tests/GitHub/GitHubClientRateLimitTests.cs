@@ -263,7 +263,7 @@ public sealed class GitHubClientRateLimitTests
     [Fact]
     public void A_webhook_without_a_secret_is_refused()
     {
-        var options = new GitHubOptions { Owner = "osg", Repository = "images", WebhookPrefix = "http://127.0.0.1:8089/github/", WebhookSecretEnvironmentVariable = "CVMFS_IMAGES_UNSET_" + Guid.NewGuid().ToString("N") };
+        var options = new GitHubOptions { Owner = "osg", Repository = "images", Webhook = true, WebhookSecretEnvironmentVariable = "CVMFS_IMAGES_UNSET_" + Guid.NewGuid().ToString("N") };
         var ex = Assert.Throws<GitHubOptionsException>(options.Validate);
         Assert.Equal("GitHub:WebhookSecret", ex.Key);
     }

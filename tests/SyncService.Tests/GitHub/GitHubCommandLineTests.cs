@@ -52,30 +52,50 @@ public sealed class GitHubCommandLineTests
     }
 
     [Fact]
-    public async Task Serve_with_a_webhook_port_already_taken_is_a_usage_error_naming_the_key()
+    public async Task Serve_with_its_http_port_already_taken_is_a_usage_error_naming_the_key()
     {
         await using var fake = await GitHubFake.StartAsync();
         fake.CommitFile("images.txt", "# empty\n");
-        using var taken = new System.Net.HttpListener();
-        var port = LoopbackPort.Free();
-        var prefix = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}/hook/");
-        taken.Prefixes.Add(prefix);
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
         using var h = new SyncHarness();
         using var output = new StringWriter();
         using var error = new StringWriter();
         string[] args =
         [
             "serve", "--list", "github:osg/images", "--root", h.Root, "--set", "Sync:StateDirectory=" + h.State,
-            "--set", "Sync:Metrics:Enabled=false", "--set", "GitHub:ApiBaseUrl=" + fake.ApiBaseUrl, "--set", "GitHub:Token=" + fake.Token,
-            "--set", "GitHub:WebhookPrefix=" + prefix, "--set", "GitHub:WebhookSecret=s3cret-for-the-test",
+            "--set", "Http:Urls=http://127.0.0.1:" + port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--set", "GitHub:ApiBaseUrl=" + fake.ApiBaseUrl, "--set", "GitHub:Token=" + fake.Token,
+            "--set", "GitHub:Webhook=true", "--set", "GitHub:WebhookSecret=s3cret-for-the-test",
+        ];
+
+        var exit = await Cli.RunAsync(args, output, error, TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(90), TestContext.Current.CancellationToken);
+
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.Contains("Http:Urls", error.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret-for-the-test", error.ToString() + output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_with_the_old_webhook_prefix_is_a_usage_error_saying_what_to_set()
+    {
+        await using var fake = await GitHubFake.StartAsync();
+        using var h = new SyncHarness();
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        string[] args =
+        [
+            "serve", "--list", "github:osg/images", "--root", h.Root, "--set", "Sync:StateDirectory=" + h.State,
+            "--set", "GitHub:ApiBaseUrl=" + fake.ApiBaseUrl, "--set", "GitHub:Token=" + fake.Token,
+            "--set", "GitHub:WebhookPrefix=http://127.0.0.1:8089/github/", "--set", "GitHub:WebhookSecret=s3cret-for-the-test",
         ];
 
         var exit = await Cli.RunAsync(args, output, error, TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(90), TestContext.Current.CancellationToken);
 
         Assert.Equal(ExitCodes.Usage, exit);
         Assert.Contains("GitHub:WebhookPrefix", error.ToString(), StringComparison.Ordinal);
-        Assert.DoesNotContain("s3cret-for-the-test", error.ToString() + output, StringComparison.Ordinal);
+        Assert.Contains("GitHub:Webhook to true", error.ToString(), StringComparison.Ordinal);
     }
 
     private static async Task<(int Exit, string Output, string Error)> RunAsync(SyncHarness h, string list, params string[] settings)

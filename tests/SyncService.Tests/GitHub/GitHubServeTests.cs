@@ -35,19 +35,20 @@ public sealed class GitHubServeTests(RegistryFixture fixture) : IClassFixture<Re
         fake.CommitFile("images.txt", "# the list\n");
         var pr = fake.OpenPullRequest("images.txt", $"# the list\n{registry.Host}/vo/hooked:1\n");
         using var h = new SyncHarness();
-        var prefix = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{LoopbackPort.Free()}/hook/");
+        var port = LoopbackPort.Free();
+        var webhook = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}/github/webhook");
         string[] args =
         [
             "serve", "--list", "github:osg/images", "--root", h.Root,
             "--set", "Sync:StateDirectory=" + h.State,
             "--set", "Sync:Schedules:ListPoll=01:00:00",
             "--set", "Sync:Schedules:FullResync=01:00:00",
-            "--set", "Sync:Metrics:Enabled=false",
+            "--set", "Http:Urls=http://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture),
             "--set", "Registry:MaxRetries=1",
             "--set", "GitHub:ApiBaseUrl=" + fake.ApiBaseUrl,
             "--set", "GitHub:Token=" + fake.Token,
             "--set", "GitHub:BotLogin=" + fake.BotLogin,
-            "--set", "GitHub:WebhookPrefix=" + prefix,
+            "--set", "GitHub:Webhook=true",
             "--set", "GitHub:WebhookSecret=" + Secret,
             "--set", "GitHub:PullRequestPollInterval=01:00:00",
             "--set", "GitHub:AllowedRegistries:0=" + registry.Host,
@@ -64,9 +65,9 @@ public sealed class GitHubServeTests(RegistryFixture fixture) : IClassFixture<Re
         fake.MergePullRequest(pr.Number);
         const string push = """{"ref":"refs/heads/main","repository":{"full_name":"osg/images","default_branch":"main"}}""";
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-        using var request = new HttpRequestMessage(HttpMethod.Post, prefix) { Content = new StringContent(push, Encoding.UTF8, "application/json") };
+        using var request = new HttpRequestMessage(HttpMethod.Post, webhook) { Content = new StringContent(push, Encoding.UTF8, "application/json") };
         request.Headers.Add("X-GitHub-Event", "push");
-        request.Headers.Add("X-Hub-Signature-256", WebhookSignature.Compute(Secret, Encoding.UTF8.GetBytes(push)));
+        request.Headers.Add("X-Hub-Signature-256", WebhookSigner.Compute(Secret, Encoding.UTF8.GetBytes(push)));
         using (var response = await http.SendAsync(request, ct))
         {
             Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);

@@ -1,41 +1,41 @@
-using System.Globalization;
 using System.Net;
 using System.Text;
 using CvmfsImages.Sync.GitHub;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 namespace CvmfsImages.Tests.SyncService.GitHub;
 
+/// <summary>The webhook's rules, over real HTTP: the listener mapped on a Kestrel host of its own, as <c>serve</c> maps it.</summary>
 public sealed class GitHubWebhookListenerTests : IAsyncLifetime
 {
     private const string Secret = "webhook-shared-secret";
     private const string PushBody = """{"ref":"refs/heads/main","after":"0123","repository":{"full_name":"osg/images","default_branch":"main"}}""";
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
     private GitHubWebhookListener _listener = null!;
+    private WebApplication _app = null!;
     private Uri _uri = null!;
     private int _listChanged;
     private readonly List<PullRequestEventArgs> _pullRequests = [];
     private readonly SemaphoreSlim _raised = new(0);
 
-    public ValueTask InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
-        for (var attempt = 0; ; attempt++)
-        {
-            var port = LoopbackPort.Free();
-            var prefix = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}/github/");
-            var options = new GitHubOptions { Owner = "osg", Repository = "images", WebhookPrefix = prefix, WebhookSecret = Secret, MaxWebhookBytes = 64 * 1024 };
-            options.Validate();
-            _listener = new GitHubWebhookListener(options);
-            try
-            {
-                _listener.Start();
-                _uri = new Uri(prefix);
-                break;
-            }
-            catch (CvmfsImages.Sync.Configuration.OptionsException) when (attempt < 5)
-            {
-            }
-        }
+        var options = new GitHubOptions { Owner = "osg", Repository = "images", Webhook = true, WebhookSecret = Secret, MaxWebhookBytes = 64 * 1024 };
+        options.Validate();
+        _listener = new GitHubWebhookListener(options);
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        builder.Services.AddRoutingCore();
+        _app = builder.Build();
+        _app.MapPost(GitHubWebhookListener.Route, _listener.HandleAsync);
+        await _app.StartAsync(TestContext.Current.CancellationToken);
+        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        _uri = new Uri(new Uri(address), GitHubWebhookListener.Route);
 
         _listener.ListChanged += (_, _) =>
         {
@@ -51,12 +51,12 @@ public sealed class GitHubWebhookListenerTests : IAsyncLifetime
 
             _raised.Release();
         };
-        return ValueTask.CompletedTask;
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _listener.DisposeAsync();
+        await _app.StopAsync(CancellationToken.None);
+        await _app.DisposeAsync();
         _http.Dispose();
         _raised.Dispose();
     }
@@ -64,7 +64,7 @@ public sealed class GitHubWebhookListenerTests : IAsyncLifetime
     [Fact]
     public async Task A_signed_push_to_the_list_branch_triggers_a_list_poll()
     {
-        using var response = await PostAsync("push", PushBody, WebhookSignature.Compute(Secret, Encoding.UTF8.GetBytes(PushBody)));
+        using var response = await PostAsync("push", PushBody, WebhookSigner.Compute(Secret, Encoding.UTF8.GetBytes(PushBody)));
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         Assert.True(await _raised.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
@@ -74,9 +74,9 @@ public sealed class GitHubWebhookListenerTests : IAsyncLifetime
     [Fact]
     public async Task A_wrong_signature_is_403_and_triggers_nothing()
     {
-        var wrong = WebhookSignature.Compute("another-secret", Encoding.UTF8.GetBytes(PushBody));
+        var wrong = WebhookSigner.Compute("another-secret", Encoding.UTF8.GetBytes(PushBody));
         using var response = await PostAsync("push", PushBody, wrong);
-        using var tampered = await PostAsync("push", PushBody.Replace("main", "mainx", StringComparison.Ordinal), WebhookSignature.Compute(Secret, Encoding.UTF8.GetBytes(PushBody)));
+        using var tampered = await PostAsync("push", PushBody.Replace("main", "mainx", StringComparison.Ordinal), WebhookSigner.Compute(Secret, Encoding.UTF8.GetBytes(PushBody)));
         using var garbage = await PostAsync("push", PushBody, "sha256=zz");
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
@@ -98,9 +98,34 @@ public sealed class GitHubWebhookListenerTests : IAsyncLifetime
     public async Task An_oversized_body_is_413()
     {
         var body = "{\"pad\":\"" + new string('x', 70 * 1024) + "\"}";
-        using var response = await PostAsync("push", body, WebhookSignature.Compute(Secret, Encoding.UTF8.GetBytes(body)));
+        using var response = await PostAsync("push", body, WebhookSigner.Compute(Secret, Encoding.UTF8.GetBytes(body)));
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        await AssertNothingRaisedAsync();
+    }
+
+    [Fact]
+    public async Task A_chunked_body_over_the_bound_is_413_too()
+    {
+        var body = "{\"pad\":\"" + new string('x', 70 * 1024) + "\"}";
+        using var request = new HttpRequestMessage(HttpMethod.Post, _uri) { Content = new ChunkedContent(Encoding.UTF8.GetBytes(body)) };
+        request.Headers.Add("X-GitHub-Event", "push");
+        request.Headers.Add("X-Hub-Signature-256", WebhookSigner.Compute(Secret, Encoding.UTF8.GetBytes(body)));
+        using var response = await _http.SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        await AssertNothingRaisedAsync();
+    }
+
+    [Fact]
+    public async Task A_signed_body_that_is_not_json_content_is_415()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, _uri) { Content = new StringContent("payload=%7B%7D", Encoding.UTF8, "application/x-www-form-urlencoded") };
+        request.Headers.Add("X-GitHub-Event", "push");
+        request.Headers.Add("X-Hub-Signature-256", WebhookSigner.Compute(Secret, Encoding.UTF8.GetBytes("payload=%7B%7D")));
+        using var response = await _http.SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
         await AssertNothingRaisedAsync();
     }
 
@@ -110,13 +135,13 @@ public sealed class GitHubWebhookListenerTests : IAsyncLifetime
         const string opened = """{"action":"opened","number":42,"pull_request":{"number":42,"merged":false},"repository":{"full_name":"osg/images"}}""";
         const string merged = """{"action":"closed","number":42,"pull_request":{"number":42,"merged":true},"repository":{"full_name":"OSG/Images"}}""";
 
-        using (var r = await PostAsync("pull_request", opened, WebhookSignature.Compute(Secret, Encoding.UTF8.GetBytes(opened))))
+        using (var r = await PostAsync("pull_request", opened, WebhookSigner.Compute(Secret, Encoding.UTF8.GetBytes(opened))))
         {
             Assert.Equal(HttpStatusCode.Accepted, r.StatusCode);
         }
 
         Assert.True(await _raised.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
-        using (var r = await PostAsync("pull_request", merged, WebhookSignature.Compute(Secret, Encoding.UTF8.GetBytes(merged))))
+        using (var r = await PostAsync("pull_request", merged, WebhookSigner.Compute(Secret, Encoding.UTF8.GetBytes(merged))))
         {
             Assert.Equal(HttpStatusCode.Accepted, r.StatusCode);
         }
@@ -136,9 +161,9 @@ public sealed class GitHubWebhookListenerTests : IAsyncLifetime
     {
         const string otherRepo = """{"ref":"refs/heads/main","repository":{"full_name":"evil/images","default_branch":"main"}}""";
         const string otherBranch = """{"ref":"refs/heads/feature","repository":{"full_name":"osg/images","default_branch":"main"}}""";
-        using var a = await PostAsync("push", otherRepo, WebhookSignature.Compute(Secret, Encoding.UTF8.GetBytes(otherRepo)));
-        using var b = await PostAsync("push", otherBranch, WebhookSignature.Compute(Secret, Encoding.UTF8.GetBytes(otherBranch)));
-        using var ping = await PostAsync("ping", "{\"zen\":\"x\"}", WebhookSignature.Compute(Secret, Encoding.UTF8.GetBytes("{\"zen\":\"x\"}")));
+        using var a = await PostAsync("push", otherRepo, WebhookSigner.Compute(Secret, Encoding.UTF8.GetBytes(otherRepo)));
+        using var b = await PostAsync("push", otherBranch, WebhookSigner.Compute(Secret, Encoding.UTF8.GetBytes(otherBranch)));
+        using var ping = await PostAsync("ping", "{\"zen\":\"x\"}", WebhookSigner.Compute(Secret, Encoding.UTF8.GetBytes("{\"zen\":\"x\"}")));
 
         Assert.Equal(HttpStatusCode.Accepted, a.StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, b.StatusCode);
@@ -151,7 +176,7 @@ public sealed class GitHubWebhookListenerTests : IAsyncLifetime
     {
         // From GitHub's "Validating webhook deliveries" page: secret "It's a Secret to Everybody", payload "Hello, World!".
         const string expected = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
-        Assert.Equal(expected, WebhookSignature.Compute("It's a Secret to Everybody", "Hello, World!"u8));
+        Assert.Equal(expected, WebhookSigner.Compute("It's a Secret to Everybody", "Hello, World!"u8));
         Assert.True(WebhookSignature.Verify("It's a Secret to Everybody", "Hello, World!"u8, expected));
         Assert.False(WebhookSignature.Verify("It's a Secret to Everybody", "Hello, World?"u8, expected));
         Assert.False(WebhookSignature.Verify("It's a Secret to Everybody", "Hello, World!"u8, expected.ToUpperInvariant()));
@@ -162,7 +187,7 @@ public sealed class GitHubWebhookListenerTests : IAsyncLifetime
     {
         // Events are raised after the answer; a signed ping after the request under test flushes the order.
         const string flush = """{"ref":"refs/heads/main","repository":{"full_name":"osg/images","default_branch":"main"}}""";
-        using var response = await PostAsync("push", flush, WebhookSignature.Compute(Secret, Encoding.UTF8.GetBytes(flush)));
+        using var response = await PostAsync("push", flush, WebhookSigner.Compute(Secret, Encoding.UTF8.GetBytes(flush)));
         Assert.True(await _raised.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
         Assert.Equal(1, Volatile.Read(ref _listChanged));
         lock (_pullRequests)
@@ -182,5 +207,17 @@ public sealed class GitHubWebhookListenerTests : IAsyncLifetime
         }
 
         return await _http.SendAsync(request, TestContext.Current.CancellationToken);
+    }
+
+    // A body without Content-Length (Transfer-Encoding: chunked), as a proxy may forward it.
+    private sealed class ChunkedContent(byte[] bytes) : HttpContent
+    {
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) => stream.WriteAsync(bytes).AsTask();
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
     }
 }

@@ -1,15 +1,17 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
-using CvmfsImages.Sync.CommandLine;
 using CvmfsImages.Sync.Configuration;
 using CvmfsImages.Sync.GitHub;
+using CvmfsImages.Sync.Hosting;
 using CvmfsImages.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Xunit;
 
 namespace CvmfsImages.Tests.SyncService.GitHub;
 
-/// <summary>The serve-mode wiring: a signed pull_request webhook makes the worker check that PR at once.</summary>
+/// <summary>The serve-mode wiring: a signed pull_request webhook on the HTTP host makes the worker check that PR at once.</summary>
 public sealed class GitHubWorkerTests
 {
     private const string Secret = "worker-test-secret";
@@ -19,10 +21,9 @@ public sealed class GitHubWorkerTests
     {
         var ct = TestContext.Current.CancellationToken;
         await using var fake = await GitHubFake.StartAsync();
-        fake.CommitFile("images.txt", "ubuntu:24.04\n");
+        fake.CommitFile("images.txt", "# nothing listed yet\n");
         using var dir = new TempDirectory("github-worker");
-        var port = LoopbackPort.Free();
-        var prefix = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}/hook/");
+
         var settings = SyncSettings.Load(
             new CommandLineOverrides
             {
@@ -33,32 +34,36 @@ public sealed class GitHubWorkerTests
                     "Sync:StateDirectory=" + dir.Combine("state"),
                     "GitHub:ApiBaseUrl=" + fake.ApiBaseUrl,
                     "GitHub:Token=" + fake.Token,
-                    "GitHub:WebhookPrefix=" + prefix,
+                    "Http:Urls=http://127.0.0.1:0",
+                    "Sync:Schedules:ListPoll=01:00:00",
+                    "Sync:Schedules:FullResync=01:00:00",
+                    "GitHub:Webhook=true",
                     "GitHub:WebhookSecret=" + Secret,
                     "GitHub:PullRequestPollInterval=01:00:00",
                 ],
             },
             includeSystemFile: false);
         var logs = new CapturingLoggerProvider();
-        await using var context = CommandContext.Create(settings, verbose: false, logs.Register);
-        var worker = context.Get<GitHubWorker>();
+        using var host = await ServeHost.BuildAsync(settings, verbose: false, null, logs.Register, ct);
+        var worker = host.Services.GetRequiredService<GitHubWorker>();
         using var rounds = new SemaphoreSlim(0);
         worker.RoundCompleted += (_, _) => rounds.Release();
-        await worker.StartAsync(ct);
+        await host.StartAsync(ct);
+        var prefix = new Uri(ServeHost.Addresses(host).Single(), "/github/webhook");
         try
         {
             Assert.True(await rounds.WaitAsync(TimeSpan.FromSeconds(30), ct)); // the first (full) round: no PRs yet
-            var pr = fake.OpenPullRequest("images.txt", "ubuntu:24.04\nnot a reference\n");
+            var pr = fake.OpenPullRequest("images.txt", "# nothing listed yet\nnot a reference\n");
             var body = "{\"action\":\"opened\",\"number\":" + pr.Number.ToString(CultureInfo.InvariantCulture) +
                        ",\"pull_request\":{\"merged\":false},\"repository\":{\"full_name\":\"osg/images\"}}";
             using var http = new HttpClient();
             using var request = new HttpRequestMessage(HttpMethod.Post, prefix) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
             request.Headers.Add("X-GitHub-Event", "pull_request");
-            request.Headers.Add("X-Hub-Signature-256", WebhookSignature.Compute(Secret, Encoding.UTF8.GetBytes(body)));
+            request.Headers.Add("X-Hub-Signature-256", WebhookSigner.Compute(Secret, Encoding.UTF8.GetBytes(body)));
             using (var unsigned = new HttpRequestMessage(HttpMethod.Post, prefix) { Content = new StringContent(body, Encoding.UTF8, "application/json") })
             {
                 unsigned.Headers.Add("X-GitHub-Event", "pull_request");
-                unsigned.Headers.Add("X-Hub-Signature-256", WebhookSignature.Compute("not-the-secret", Encoding.UTF8.GetBytes(body)));
+                unsigned.Headers.Add("X-Hub-Signature-256", WebhookSigner.Compute("not-the-secret", Encoding.UTF8.GetBytes(body)));
                 using var refused = await http.SendAsync(unsigned, ct);
                 Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
             }
@@ -83,7 +88,7 @@ public sealed class GitHubWorkerTests
         }
         finally
         {
-            await worker.StopAsync(CancellationToken.None);
+            await host.StopAsync(CancellationToken.None);
         }
     }
 }

@@ -31,7 +31,7 @@ public sealed class JobOverlapTests
                 Settings =
                 [
                     "Sync:StateDirectory=" + h.State,
-                    "Sync:Metrics:Enabled=false",
+                    "Http:Urls=http://127.0.0.1:0",
                     "Sync:Schedules:ListPoll=01:00:00",
                     "Sync:Schedules:FullResync=01:00:00",
                     "Sync:Schedules:GarbageCollection=01:00:00",
@@ -69,13 +69,13 @@ public sealed class JobOverlapTests
             }
         };
 
-        // At start the list poll runs (its first run is at start) and the garbage collection catches up (never ran);
-        // the full resync is triggered by hand at the same moment.
+        // At start the full resync and the garbage collection catch up (neither ever ran); the list poll (its first
+        // run is an interval away when the full resync catches up) is triggered by hand at the same moment.
         await host.StartAsync(ct);
         try
         {
             var scheduler = await host.Services.GetRequiredService<ISchedulerFactory>().GetScheduler(ct);
-            await scheduler.TriggerJob(new JobKey(FullResyncJob.JobName), ct);
+            await scheduler.TriggerJob(new JobKey(ListPollJob.JobName), ct);
 
             // All three jobs are running: one inside, two waiting for the repository (a job that skipped the wait
             // would be inside too, and fail the count).
