@@ -37,7 +37,7 @@ public sealed class FrontEndSandbox : IDisposable
             return;
         }
 
-        var starter = publishedFolder is null ? FindStarter() : Path.Combine(publishedFolder, "starter");
+        var starter = publishedFolder is null ? StarterBuild.Find() : Path.Combine(publishedFolder, "starter");
         if (starter is null)
         {
             _skipReason = "the starter is not built: run `make -C Runtime/starter` (dotnet build does it)";
@@ -155,7 +155,8 @@ public sealed class FrontEndSandbox : IDisposable
 
     /// <summary>
     /// Starts <c>singularity ARGS</c> as nobody with a small known environment (PATH, the config override, DOTNET_ROOT)
-    /// plus <paramref name="env"/>. With <paramref name="shellSetup"/> a shell runs it first (as root, before setpriv).
+    /// plus <paramref name="env"/>, SIGINT and SIGQUIT at their defaults (<see cref="SignalDispositions"/>). With
+    /// <paramref name="shellSetup"/> a shell runs it first (as root, before setpriv).
     /// </summary>
     public Process Start(IEnumerable<string> args, Dictionary<string, string>? env = null, string? config = null, string? cwd = null, string? shellSetup = null)
     {
@@ -169,7 +170,7 @@ public sealed class FrontEndSandbox : IDisposable
             WorkingDirectory = cwd ?? Root,
             StandardOutputEncoding = Encoding.UTF8,
         };
-        var command = new List<string>();
+        var command = new List<string>(SignalDispositions.Prefix());
         if (shellSetup is not null)
         {
             command.AddRange(["/bin/sh", "-c", $"{shellSetup}\nexec \"$@\"", "sh"]);
@@ -238,17 +239,4 @@ public sealed class FrontEndSandbox : IDisposable
         return true;
     }
 
-    private static string? FindStarter()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "Runtime", "starter", "build", "starter");
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return null;
-    }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using CvmfsImages.Tests.Runtime.Support;
 using CvmfsImages.TestSupport;
 using Xunit;
 
@@ -26,7 +27,7 @@ public sealed class StarterSandbox : IDisposable
     {
         Root = Directory.CreateTempSubdirectory("cvmfs-images-starter-").FullName;
         File.SetUnixFileMode(Root, Mode0755);
-        var binary = FindStarterBinary();
+        var binary = StarterBuild.Find();
         var busybox = RequiredTool.Find("busybox");
         if (binary is null)
         {
@@ -43,8 +44,8 @@ public sealed class StarterSandbox : IDisposable
         Starter = Path.Combine(Root, "starter");
         File.Copy(binary, Starter);
         File.SetUnixFileMode(Starter, Mode0755);
-        var walk = Path.Combine(Path.GetDirectoryName(binary)!, "starter-walk");
-        if (File.Exists(walk))
+        var walk = StarterBuild.Find(StarterBuild.Walk);
+        if (walk is not null)
         {
             StarterWalk = Path.Combine(Root, "starter-walk");
             File.Copy(walk, StarterWalk);
@@ -206,9 +207,10 @@ public sealed class StarterSandbox : IDisposable
     /// Start the starter (as the unprivileged user, with an empty environment, as the front end does). With
     /// <paramref name="shellSetup"/> a shell runs that first (e.g. <c>exec 7&lt;/etc/hostname</c>) and then execs
     /// the rest; with <paramref name="privateMounts"/> (root only) all of it runs in a private mount namespace, so
-    /// the setup may mount things without touching the host.
+    /// the setup may mount things without touching the host. SIGINT and SIGQUIT start at their defaults, whatever
+    /// the test runner inherited; <paramref name="ignoreSignals"/> (e.g. <c>INT,PIPE</c>) starts those ignored.
     /// </summary>
-    public StartedStarter Start(IEnumerable<string> ops, string? shellSetup = null, bool privateMounts = false, bool rawArgv = false, string? starter = null)
+    public StartedStarter Start(IEnumerable<string> ops, string? shellSetup = null, bool privateMounts = false, bool rawArgv = false, string? starter = null, string? ignoreSignals = null)
     {
         RequireReady();
         var info = new ProcessStartInfo
@@ -219,7 +221,7 @@ public sealed class StarterSandbox : IDisposable
             UseShellExecute = false,
             WorkingDirectory = Root,
         };
-        var command = new List<string>();
+        var command = new List<string>(SignalDispositions.Prefix(ignoreSignals));
         if (privateMounts)
         {
             command.AddRange([RequiredTool.Require("unshare", "util-linux"), "--mount", "--propagation", "private"]);
@@ -312,19 +314,6 @@ public sealed class StarterSandbox : IDisposable
         }
     }
 
-    private static string? FindStarterBinary()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "Runtime", "starter", "build", "starter");
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return null;
-    }
 
     private static int ReadStatusIds(string field)
     {
