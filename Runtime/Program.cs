@@ -81,7 +81,7 @@ internal static class Program
         {
             foreach (var op in plan.Ops)
             {
-                messages.Debug(op.Name == "FILE" ? $"FILE {op.Args[0]} ({op.Args[1].Length} bytes)" : op.ToString(), "Plan");
+                messages.Debug(op.Code == OpCode.File ? $"FILE {op.Args[0]} ({op.Args[1].Length} bytes)" : op.ToString(), "Plan");
             }
 
             messages.Debug($"Executing {starter}", "Exec");

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using CvmfsImages.Runtime.Cli;
 using CvmfsImages.Runtime.Config;
@@ -48,6 +47,12 @@ internal sealed partial class ContainerPlanner
 
         var cwd = WorkingDirectories(homeDestination);
         var (command, immediateExit, isShell) = Payload();
+        if (immediateExit is not null)
+        {
+            // Nothing to run (`test` on an image without a test script): no container is started.
+            return new ContainerPlan([], cwd[0], imageRoot, immediateExit);
+        }
+
         var runtimeVariables = new List<KeyValuePair<string, string>>
         {
             new("SINGULARITY_CONTAINER", givenImage),
@@ -82,20 +87,20 @@ internal sealed partial class ContainerPlanner
         // USER, NAMESPACES, ROOT: exactly these three first (the protocol refuses anything else before them).
         var ops = new List<Op>
         {
-            Op.Of("USER", U(_in.User.Uid), U(_in.User.Gid)),
-            Op.Of("NAMESPACES", pid ? "1" : "0", ipc ? "1" : "0"),
-            Op.Of("ROOT", imageRoot),
+            Op.User(_in.User.Uid, _in.User.Gid),
+            Op.Namespaces(pid, ipc),
+            Op.Root(imageRoot),
         };
         if (_in.Messages.IsDebug)
         {
-            ops.Add(Op.Of("DEBUG", "1"));
+            ops.Add(Op.Debug());
         }
 
         ops.AddRange(_underlays.OrderBy(o => PathRules.Components(o.Args[0]).Count));
         ops.AddRange(_mountOps);
-        ops.AddRange(cwd.Select(c => Op.Of("CHDIR", c)));
-        ops.AddRange(env.Select(kv => Op.Of("ENV", kv.Key + "=" + kv.Value)));
-        ops.Add(new Op("EXEC", [argv.Count.ToString(CultureInfo.InvariantCulture), .. argv]));
+        ops.AddRange(cwd.Select(Op.Chdir));
+        ops.AddRange(env.Select(kv => Op.Env(kv.Key, kv.Value)));
+        ops.Add(Op.Exec(argv));
         return new ContainerPlan(ops, cwd[0], imageRoot, immediateExit);
     }
 
@@ -129,8 +134,6 @@ internal sealed partial class ContainerPlanner
         ActionKind.Test => "test",
         _ => "exec",
     };
-
-    private static string U(uint value) => value.ToString(CultureInfo.InvariantCulture);
 
     private (string Given, string Root) ResolveImage()
     {

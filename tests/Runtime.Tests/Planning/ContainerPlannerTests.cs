@@ -18,14 +18,14 @@ public sealed class ContainerPlannerTests : IClassFixture<PlannerFixture>
     }
 
     private static List<string> Lines(ContainerPlan plan) =>
-        [.. plan.Ops.Where(o => o.Name is not "ENV" and not "EXEC" and not "FILE").Select(o => o.ToString())];
+        [.. plan.Ops.Where(o => o.Code is not OpCode.Env and not OpCode.Exec and not OpCode.File).Select(o => o.ToString())];
 
     private static Dictionary<string, string> Env(ContainerPlan plan) =>
-        plan.Ops.Where(o => o.Name == "ENV").Select(o => o.Args[0].Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+        plan.Ops.Where(o => o.Code == OpCode.Env).Select(o => o.Args[0].Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
 
     private static List<string> Exec(ContainerPlan plan) => [.. plan.Ops[^1].Args.Skip(1)];
 
-    private static string FileOp(ContainerPlan plan, string path) => plan.Ops.Single(o => o.Name == "FILE" && o.Args[0] == path).Args[1];
+    private static string FileOp(ContainerPlan plan, string path) => plan.Ops.Single(o => o.Code == OpCode.File && o.Args[0] == path).Args[1];
 
     [Fact]
     public void Typical_exec()
@@ -46,7 +46,7 @@ public sealed class ContainerPlannerTests : IClassFixture<PlannerFixture>
         Assert.Equal("img", env["SINGULARITY_NAME"]);
         Assert.Equal(_f.Image, env["APPTAINER_CONTAINER"]);
         Assert.Equal(["/bin/sh", "-c", ShellWrapper.Script, "/.singularity.d/actions/exec", "id", "-u"], Exec(plan));
-        Assert.Equal("EXEC", plan.Ops[^1].Name);
+        Assert.Equal(OpCode.Exec, plan.Ops[^1].Code);
         Assert.Equal("6", plan.Ops[^1].Args[0]);
     }
 
@@ -236,7 +236,7 @@ public sealed class ContainerPlannerTests : IClassFixture<PlannerFixture>
         var (plan, messages) = _f.Plan(["exec", "-B", $"{_f.Data}:/opt/d", _f.Image, "true"], config: config);
         var lines = Lines(plan);
         Assert.Equal(["USER 1000 1000", "NAMESPACES 0 0", $"ROOT {_f.Image}", "CHDIR /"], lines);
-        Assert.DoesNotContain(plan.Ops, o => o.Name == "FILE");
+        Assert.DoesNotContain(plan.Ops, o => o.Code == OpCode.File);
         Assert.Contains("ignoring the requested binds: 'user bind control = no'", messages, StringComparison.Ordinal);
 
         var e = Assert.Throws<RuntimeFailureException>(() => _f.Plan(["exec", "-H", _f.Data, _f.Image, "true"], config: "user bind control = no"));
@@ -261,7 +261,10 @@ public sealed class ContainerPlannerTests : IClassFixture<PlannerFixture>
     public void Image_policy_limit_container_paths_on_component_boundaries()
     {
         var parent = Path.GetDirectoryName(_f.Image)!;
-        Assert.NotNull(_f.Plan(["exec", _f.Image, "true"], config: $"limit container paths = /nowhere, {parent}").Plan);
+        var admitted = _f.Plan(["exec", _f.Image, "true"], config: $"limit container paths = /nowhere, {parent}").Plan;
+        Assert.Equal(_f.Image, admitted.ImagePath);
+        Assert.Contains($"ROOT {_f.Image}", Lines(admitted));
+        Assert.Equal("true", Exec(admitted)[^1]);
         var e = Assert.Throws<RuntimeFailureException>(() => _f.Plan(["exec", _f.Image, "true"], config: $"limit container paths = {_f.Image[..^1]}"));
         Assert.Contains("is not under 'limit container paths", e.Message, StringComparison.Ordinal);
         e = Assert.Throws<RuntimeFailureException>(() => _f.Plan(["exec", _f.Image, "true"], config: "allow container dir = no"));
