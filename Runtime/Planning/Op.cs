@@ -29,6 +29,19 @@ internal sealed class Op
     /// <summary>USER: a new user namespace mapping only the caller's own uid and gid.</summary>
     public static Op User(uint uid, uint gid) => new(OpCode.User, Decimal(uid), Decimal(gid));
 
+    /// <summary>USER_HOST: a root caller stays in the host's user namespace and keeps its capabilities.</summary>
+    public static Op UserHost(uint uid, uint gid) => new(OpCode.UserHost, Decimal(uid), Decimal(gid));
+
+    /// <summary>
+    /// USER_SHARED: join (or create) the user namespace shared by the containers of one parent process, keyed on the
+    /// parent's pid and start time (clock ticks after boot, from /proc/PID/stat).
+    /// </summary>
+    public static Op UserShared(uint uid, uint gid, int parentPid, ulong parentStartTime)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(parentPid);
+        return new(OpCode.UserShared, Decimal(uid), Decimal(gid), Decimal((ulong)parentPid), Decimal(parentStartTime));
+    }
+
     public static Op Namespaces(bool pid, bool ipc) => new(OpCode.Namespaces, pid ? "1" : "0", ipc ? "1" : "0");
 
     public static Op Root(string imageDirectory) => new(OpCode.Root, imageDirectory);
@@ -83,6 +96,8 @@ internal sealed class Op
     public static string Word(OpCode code) => code switch
     {
         OpCode.User => "USER",
+        OpCode.UserHost => "USER_HOST",
+        OpCode.UserShared => "USER_SHARED",
         OpCode.Namespaces => "NAMESPACES",
         OpCode.Root => "ROOT",
         OpCode.Underlay => "UNDERLAY",
@@ -107,7 +122,8 @@ internal sealed class Op
     /// <summary>The number of arguments <paramref name="code"/> takes (<see cref="VariableArity"/> for EXEC), as in <c>op_table</c>.</summary>
     public static int Arity(OpCode code) => code switch
     {
-        OpCode.User or OpCode.Namespaces or OpCode.Tmpfs or OpCode.File => 2,
+        OpCode.User or OpCode.UserHost or OpCode.Namespaces or OpCode.Tmpfs or OpCode.File => 2,
+        OpCode.UserShared => 4,
         OpCode.Bind => 3,
         OpCode.Exec => VariableArity,
         _ => 1,

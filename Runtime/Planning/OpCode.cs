@@ -9,6 +9,8 @@ namespace CvmfsImages.Runtime.Planning;
 internal enum OpCode
 {
     User,
+    UserHost,
+    UserShared,
     Namespaces,
     Root,
     Underlay,

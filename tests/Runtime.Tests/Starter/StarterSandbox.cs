@@ -44,13 +44,8 @@ public sealed class StarterSandbox : IDisposable
         Starter = Path.Combine(Root, "starter");
         File.Copy(binary, Starter);
         File.SetUnixFileMode(Starter, Mode0755);
-        var walk = StarterBuild.Find(StarterBuild.Walk);
-        if (walk is not null)
-        {
-            StarterWalk = Path.Combine(Root, "starter-walk");
-            File.Copy(walk, StarterWalk);
-            File.SetUnixFileMode(StarterWalk, Mode0755);
-        }
+        StarterWalk = CopyBuild(StarterBuild.Walk);
+        StarterAppArmorDenied = CopyBuild(StarterBuild.AppArmorDenied);
 
         Busybox = busybox;
         IsRoot = ReadStatusIds("Uid:") == 0;
@@ -102,6 +97,15 @@ public sealed class StarterSandbox : IDisposable
 
         return [Starter, StarterWalk];
     }
+
+    /// <summary>
+    /// The test build that answers as a kernel under AppArmor's user-namespace restriction and reads the restriction's
+    /// sysctl from <see cref="FakeAppArmorSysctl"/>; null when it is not built.
+    /// </summary>
+    public string? StarterAppArmorDenied { get; }
+
+    /// <summary>Where <see cref="StarterAppArmorDenied"/> reads kernel.apparmor_restrict_unprivileged_userns (Makefile).</summary>
+    public const string FakeAppArmorSysctl = "/run/cvmfs-images-test/apparmor_restrict_unprivileged_userns";
 
     public string Busybox { get; } = string.Empty;
 
@@ -210,7 +214,7 @@ public sealed class StarterSandbox : IDisposable
     /// the setup may mount things without touching the host. SIGINT and SIGQUIT start at their defaults, whatever
     /// the test runner inherited; <paramref name="ignoreSignals"/> (e.g. <c>INT,PIPE</c>) starts those ignored.
     /// </summary>
-    public StartedStarter Start(IEnumerable<string> ops, string? shellSetup = null, bool privateMounts = false, bool rawArgv = false, string? starter = null, string? ignoreSignals = null)
+    public StartedStarter Start(IEnumerable<string> ops, string? shellSetup = null, bool privateMounts = false, bool rawArgv = false, string? starter = null, string? ignoreSignals = null, bool asRoot = false)
     {
         RequireReady();
         var info = new ProcessStartInfo
@@ -232,7 +236,12 @@ public sealed class StarterSandbox : IDisposable
             command.AddRange(["/bin/sh", "-c", $"{shellSetup ?? ":"}\nexec \"$@\"", "sh"]);
         }
 
-        if (_setpriv is not null)
+        if (asRoot && !IsRoot)
+        {
+            RequiredTool.SkipOrFail("this test runs the starter as root: run the tests as root (CI does)");
+        }
+
+        if (_setpriv is not null && !asRoot)
         {
             command.AddRange([_setpriv, "--reuid=" + Uid.ToString(CultureInfo.InvariantCulture), "--regid=" + Gid.ToString(CultureInfo.InvariantCulture), "--clear-groups"]);
         }
@@ -314,6 +323,20 @@ public sealed class StarterSandbox : IDisposable
         }
     }
 
+
+    private string? CopyBuild(string name)
+    {
+        var build = StarterBuild.Find(name);
+        if (build is null)
+        {
+            return null;
+        }
+
+        var copy = Path.Combine(Root, name);
+        File.Copy(build, copy);
+        File.SetUnixFileMode(copy, Mode0755);
+        return copy;
+    }
 
     private static int ReadStatusIds(string field)
     {

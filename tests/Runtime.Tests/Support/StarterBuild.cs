@@ -12,6 +12,9 @@ public static class StarterBuild
     /// <summary>The test-only build that resolves paths by the component walk of kernels without openat2.</summary>
     public const string Walk = "starter-walk";
 
+    /// <summary>The test-only build that behaves as under AppArmor's user-namespace restriction (and reads a fake sysctl).</summary>
+    public const string AppArmorDenied = "starter-apparmor-denied";
+
     /// <summary>The full path of the build named <paramref name="name"/>, or null when it is not built.</summary>
     public static string? Find(string name = Starter)
     {
