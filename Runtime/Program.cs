@@ -7,6 +7,7 @@ using CvmfsImages.Runtime.Launch;
 using CvmfsImages.Runtime.Native;
 using CvmfsImages.Runtime.Nvidia;
 using CvmfsImages.Runtime.Planning;
+using CvmfsImages.Runtime.Trace;
 
 namespace CvmfsImages.Runtime;
 
@@ -77,6 +78,7 @@ internal static class Program
         }
 
         var starter = Starter.Locate(user.Uid);
+        TraceLog.Write(config, invocation, plan, user, cwd, environment, messages);
         if (messages.IsDebug)
         {
             foreach (var op in plan.Ops)

@@ -50,7 +50,7 @@ internal sealed partial class ContainerPlanner
         if (immediateExit is not null)
         {
             // Nothing to run (`test` on an image without a test script): no container is started.
-            return new ContainerPlan([], cwd[0], imageRoot, immediateExit);
+            return new ContainerPlan([], cwd[0], imageRoot, immediateExit) { GivenImage = givenImage };
         }
 
         var runtimeVariables = new List<KeyValuePair<string, string>>
@@ -68,7 +68,7 @@ internal sealed partial class ContainerPlanner
         }
 
         var envFiles = Inv.EnvFiles.Select(ReadEnvFile).ToList();
-        var environment = EnvironmentBuilder.Build(_in.Environment, Inv.CleanEnv, homeDestination, runtimeVariables, envFiles, Inv.Env, _in.Messages);
+        var environment = EnvironmentBuilder.Build(_in.Environment, Inv.CleanEnv, homeDestination, _in.User.Name, runtimeVariables, envFiles, Inv.Env, _in.Messages);
 
         List<KeyValuePair<string, string>> env;
         List<string> argv;
@@ -87,7 +87,7 @@ internal sealed partial class ContainerPlanner
         // USER, NAMESPACES, ROOT: exactly these three first (the protocol refuses anything else before them).
         var ops = new List<Op>
         {
-            Op.User(_in.User.Uid, _in.User.Gid),
+            UserOp(),
             Op.Namespaces(pid, ipc),
             Op.Root(imageRoot),
         };
@@ -101,7 +101,36 @@ internal sealed partial class ContainerPlanner
         ops.AddRange(cwd.Select(Op.Chdir));
         ops.AddRange(env.Select(kv => Op.Env(kv.Key, kv.Value)));
         ops.Add(Op.Exec(argv));
-        return new ContainerPlan(ops, cwd[0], imageRoot, immediateExit);
+        return new ContainerPlan(ops, cwd[0], imageRoot, immediateExit) { Command = command, GivenImage = givenImage };
+    }
+
+    /// <summary>
+    /// The user namespace: the caller's own ids mapped in a new one; or the one this parent's other containers
+    /// share (<c>--sharens</c>); or, for root with <c>root default capabilities = full</c> (Apptainer's default) and
+    /// no <c>--no-privs</c>, none at all: root keeps the capabilities it has.
+    /// </summary>
+    private Op UserOp()
+    {
+        var user = _in.User;
+        if (user.Uid == 0 && Config.RootKeepsCapabilities && !Inv.NoPrivs)
+        {
+            _in.Messages.Verbose($"Root keeps its capabilities ('root default capabilities = full' in {Config.Path}; --no-privs drops them)");
+            if (Inv.ShareNs)
+            {
+                _in.Messages.Verbose("--sharens: root stays in the host's user namespace, which every such container shares already");
+            }
+
+            return Op.UserHost(user.Uid, user.Gid);
+        }
+
+        if (Inv.ShareNs)
+        {
+            var parent = _in.Parent();
+            _in.Messages.Verbose($"--sharens: sharing the user namespace with the other containers of process {parent.Pid}");
+            return Op.UserShared(user.Uid, user.Gid, parent.Pid, parent.StartTime);
+        }
+
+        return Op.User(user.Uid, user.Gid);
     }
 
     /// <summary>

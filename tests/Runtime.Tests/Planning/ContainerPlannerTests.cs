@@ -38,7 +38,7 @@ public sealed class ContainerPlannerTests : IClassFixture<PlannerFixture>
         Assert.Equal([$"CHDIR {_f.Home}/work", $"CHDIR {_f.Home}", "CHDIR /"], lines.TakeLast(3));
         Assert.DoesNotContain(lines, l => l.StartsWith("MKFILE /etc/", StringComparison.Ordinal));
         Assert.Equal("root:x:0:0:root:/root:/bin/sh\nu:x:1000:1000:A User:" + _f.Home + ":/bin/sh\n", FileOp(plan, "/etc/passwd"));
-        Assert.Equal("root:x:0:\ng:x:1000:\n", FileOp(plan, "/etc/group"));
+        Assert.Equal("root:x:0:\ng:x:1000:u\n", FileOp(plan, "/etc/group"));
         var env = Env(plan);
         Assert.Equal("host-foo", env["FOO"]);
         Assert.Equal(_f.Home, env["HOME"]);
@@ -207,7 +207,7 @@ public sealed class ContainerPlannerTests : IClassFixture<PlannerFixture>
     [Fact]
     public void Custom_home_and_no_home()
     {
-        var (plan, _) = _f.Plan(["exec", "-H", $"{_f.Data}:/home/custom", _f.Image, "true"]);
+        var (plan, _) = _f.Plan(["exec", "-H", $"{_f.Data}:/home/custom", _f.Image, "true"], config: "allow unowned home = yes");
         Assert.Contains($"BIND {_f.Data} /home/custom rw", Lines(plan));
         Assert.Equal("/home/custom", Env(plan)["HOME"]);
         Assert.Contains(":/home/custom:", FileOp(plan, "/etc/passwd"), StringComparison.Ordinal);
@@ -218,6 +218,27 @@ public sealed class ContainerPlannerTests : IClassFixture<PlannerFixture>
 
         var e = Assert.Throws<RuntimeFailureException>(() => _f.Plan(["exec", "-H", "/no/such/home", _f.Image, "true"]));
         Assert.Equal("--home: source /no/such/home does not exist on the host", e.Message);
+    }
+
+    [Fact]
+    public void A_custom_home_the_caller_does_not_own_is_refused_unless_allowed_or_the_caller_is_root()
+    {
+        var e = Assert.Throws<RuntimeFailureException>(() => _f.Plan(["exec", "-H", $"{_f.Data}:/home/custom", _f.Image, "true"]));
+        Assert.StartsWith($"--home {_f.Data}:/home/custom: home directory {_f.Data} is not owned by the calling user (it is owned by uid ", e.Message, StringComparison.Ordinal);
+        Assert.EndsWith("'allow unowned home = yes' in /etc/test.conf", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"BIND {_f.Data} /home/custom rw", Lines(_f.Plan(["exec", "-H", $"{_f.Data}:/home/custom", _f.Image, "true"], uid: 0).Plan));
+    }
+
+    [Fact]
+    public void The_user_op_is_a_new_namespace_a_shared_one_or_for_root_none()
+    {
+        Assert.Equal("USER 1000 1000", Lines(_f.Plan(["exec", _f.Image, "true"]).Plan)[0]);
+        Assert.Equal("USER_SHARED 1000 1000 4242 987654", Lines(_f.Plan(["exec", "--sharens", _f.Image, "true"]).Plan)[0]);
+        Assert.Equal("USER_HOST 0 1000", Lines(_f.Plan(["exec", _f.Image, "true"], uid: 0).Plan)[0]);
+        Assert.Equal("USER_HOST 0 1000", Lines(_f.Plan(["exec", "--sharens", _f.Image, "true"], uid: 0).Plan)[0]);
+        Assert.Equal("USER 0 1000", Lines(_f.Plan(["exec", "--no-privs", _f.Image, "true"], uid: 0).Plan)[0]);
+        Assert.Equal("USER_SHARED 0 1000 4242 987654", Lines(_f.Plan(["exec", "--no-privs", "--sharens", _f.Image, "true"], uid: 0).Plan)[0]);
+        Assert.Equal("USER 0 1000", Lines(_f.Plan(["exec", _f.Image, "true"], config: "root default capabilities = no", uid: 0).Plan)[0]);
     }
 
     [Fact]
