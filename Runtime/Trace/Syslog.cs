@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 using CvmfsImages.Runtime.Native;
@@ -22,8 +21,20 @@ internal static class Syslog
     public static byte[] Frame(int facility, int pid, DateTime localTime, string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var header = string.Create(CultureInfo.InvariantCulture, $"<{(facility * 8) + SeverityNotice}>{Months[localTime.Month - 1]} {localTime.Day,2} {localTime:HH:mm:ss} {Identifier}[{pid}]: ");
-        var bytes = Encoding.UTF8.GetBytes(header + text);
+        // "<PRI>Mmm dd HH:MM:SS ", day space-padded as syslog(3) writes it.
+        var header = new StringBuilder(48).Append('<');
+        TraceRecord.Digits(header, (facility * 8) + SeverityNotice, 1).Append('>').Append(Months[localTime.Month - 1]).Append(' ');
+        if (localTime.Day < 10)
+        {
+            header.Append(' ');
+        }
+
+        TraceRecord.Digits(header, localTime.Day, 1).Append(' ');
+        TraceRecord.Digits(header, localTime.Hour, 2).Append(':');
+        TraceRecord.Digits(header, localTime.Minute, 2).Append(':');
+        TraceRecord.Digits(header, localTime.Second, 2).Append(' ').Append(Identifier).Append('[');
+        TraceRecord.Digits(header, pid, 1).Append("]: ");
+        var bytes = Encoding.UTF8.GetBytes(header.Append(text).ToString());
         if (bytes.Length <= MaxBytes)
         {
             return bytes;

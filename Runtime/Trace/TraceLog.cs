@@ -34,7 +34,7 @@ internal static class TraceLog
             user.Name,
             pid,
             Libc.GetPPid(),
-            invocation.Action.ToString().ToLowerInvariant(),
+            ActionName(invocation.Action),
             plan.GivenImage,
             plan.ImagePath,
             PublishedImage.Find(plan.ImagePath, user.Uid),
@@ -45,17 +45,26 @@ internal static class TraceLog
         var text = TraceRecord.Format(input);
         var datagram = Syslog.Frame(config.TraceFacility, pid, Libc.LocalTime(now.ToUnixTimeSeconds()), text);
         var error = Syslog.Send(config.TraceSocket, datagram);
-        if (error is null)
+        if (error is null || error.NoDaemon)
         {
-            messages.Debug($"Trace record sent to {config.TraceSocket}: {text}", "Trace");
-        }
-        else if (error.NoDaemon)
-        {
-            messages.Debug($"No trace record: nothing listens on {config.TraceSocket} ({error})", "Trace");
+            if (messages.IsDebug)
+            {
+                messages.Debug(error is null ? $"Trace record sent to {config.TraceSocket}: {text}" : $"No trace record: nothing listens on {config.TraceSocket} ({error})", "Trace");
+            }
         }
         else
         {
             messages.Warning($"could not write the trace record to {config.TraceSocket}: {error}");
         }
     }
+
+    // Not Enum.ToString: in the NativeAOT build that reads enum metadata on every job.
+    private static string ActionName(ActionKind action) => action switch
+    {
+        ActionKind.Run => "run",
+        ActionKind.Shell => "shell",
+        ActionKind.Test => "test",
+        ActionKind.Inspect => "inspect",
+        _ => "exec",
+    };
 }
