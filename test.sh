@@ -17,6 +17,8 @@ packages=(
   libzstd1 zstd                   # zstd layers
   bubblewrap crun util-linux      # runtime peers; setpriv drops CI's root to nobody
   busybox-static                  # the userland of the runtime's test images
+  openmpi-bin libopenmpi-dev      # the runtime's MPI tests: mpirun, and mpicc for the ring they build
+  apparmor                        # apparmor_parser -Q checks the starter's AppArmor profile
   debootstrap                     # realistic image roots for bench/
   chromium                        # the status page's browser tests (Playwright drives /usr/bin/chromium)
 )

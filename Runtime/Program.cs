@@ -7,6 +7,7 @@ using CvmfsImages.Runtime.Launch;
 using CvmfsImages.Runtime.Native;
 using CvmfsImages.Runtime.Nvidia;
 using CvmfsImages.Runtime.Planning;
+using CvmfsImages.Runtime.Trace;
 
 namespace CvmfsImages.Runtime;
 
@@ -77,11 +78,12 @@ internal static class Program
         }
 
         var starter = Starter.Locate(user.Uid);
+        TraceLog.Write(config, invocation, plan, user, cwd, environment, messages);
         if (messages.IsDebug)
         {
             foreach (var op in plan.Ops)
             {
-                messages.Debug(op.Name == "FILE" ? $"FILE {op.Args[0]} ({op.Args[1].Length} bytes)" : op.ToString(), "Plan");
+                messages.Debug(op.Code == OpCode.File ? $"FILE {op.Args[0]} ({op.Args[1].Length} bytes)" : op.ToString(), "Plan");
             }
 
             messages.Debug($"Executing {starter}", "Exec");

@@ -12,9 +12,16 @@
 #   /etc/cvmfs-images/singularity.conf      the site config (compiled-in path; root:root 0644, kept if present)
 #   /etc/cvmfs-images/nvliblist.conf       the --nv list the site may edit  (kept if present)
 #   $BINDIR/singularity (default /usr/local/bin) a symlink to the front end
+#   /etc/apparmor.d/cvmfs-images-starter    the starter's AppArmor profile (deploy/apparmor.d/; see APPARMOR)
 # The runtime refuses a config or starter that group or others can write, so everything is installed root-owned.
 # An existing $BINDIR/singularity that is not this runtime's symlink (a real Singularity/Apptainer) is left alone
 # unless FORCE=1.
+#
+# APPARMOR=auto (default) installs and loads the AppArmor profile only where AppArmor is active and the kernel has
+# kernel.apparmor_restrict_unprivileged_userns (Ubuntu 23.10 and later, where unprivileged user namespaces need a
+# profile); APPARMOR=yes installs it anyway (e.g. staging a package for Ubuntu with DESTDIR), APPARMOR=no never.
+# It is loaded (apparmor_parser -r) only on the live system (no DESTDIR) with AppArmor active; uninstall unloads and
+# removes it.
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
 
@@ -23,7 +30,26 @@ libexec=$destdir/usr/libexec/cvmfs-images
 etc=$destdir/etc/cvmfs-images
 bindir=$destdir${BINDIR:-/usr/local/bin}
 
+apparmor_source=deploy/apparmor.d/cvmfs-images-starter
+apparmor_profile=$destdir/etc/apparmor.d/cvmfs-images-starter
+apparmor_sysctl=/proc/sys/kernel/apparmor_restrict_unprivileged_userns
+
 die() { echo "install-worker-node: $*" >&2; exit 1; }
+
+apparmor_active() { [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null || true)" = Y ]; }
+
+# Whether to install the profile (APPARMOR is checked before anything is written).
+apparmor_wanted() {
+  case "${APPARMOR:-auto}" in
+    yes) return 0 ;;
+    no) return 1 ;;
+    auto) apparmor_active && [ -e "$apparmor_sysctl" ] ;;
+    *) die "APPARMOR must be auto, yes or no, not '${APPARMOR}'" ;;
+  esac
+}
+
+# Whether the profile is (to be) loaded into the running kernel: the live system only, never a DESTDIR stage.
+apparmor_live() { [ -z "$destdir" ] && apparmor_active && command -v apparmor_parser >/dev/null; }
 
 need_root() {
   # Without DESTDIR the files must end up root-owned: only root can do that.
@@ -39,6 +65,9 @@ install_runtime() {
     trap 'rm -rf "$from"' EXIT
     dotnet publish Runtime -f net9.0 -c Release -r linux-x64 -o "$from" -nologo -clp:NoSummary >&2
   fi
+  local with_apparmor=0
+  apparmor_wanted && with_apparmor=1
+  [ -f "$apparmor_source" ] || die "$apparmor_source is missing (run the script from its checkout)"
   for f in singularity starter singularity.conf nvliblist.conf; do
     [ -f "$from/$f" ] || die "$from/$f is missing (expected the output of 'dotnet publish Runtime -f net9.0 -c Release -r linux-x64 -o DIR')"
   done
@@ -64,6 +93,16 @@ install_runtime() {
       install -m 0644 "${owner[@]}" "$from/$conf" "$etc/$conf"
     fi
   done
+  if [ "$with_apparmor" = 1 ]; then
+    install -d -m 0755 "${owner[@]}" "$(dirname "$apparmor_profile")"
+    install -m 0644 "${owner[@]}" "$apparmor_source" "$apparmor_profile"
+    if apparmor_live; then
+      apparmor_parser -r "$apparmor_profile" || die "apparmor_parser could not load $apparmor_profile"
+      echo "install-worker-node: loaded the AppArmor profile $apparmor_profile (unprivileged user namespaces for the starter)"
+    else
+      echo "install-worker-node: installed the AppArmor profile $apparmor_profile (not loaded: not the live system, or AppArmor inactive)"
+    fi
+  fi
   ln -sfn /usr/libexec/cvmfs-images/singularity "$link"
   echo "install-worker-node: installed $("$libexec/singularity" --version) as $link"
 }
@@ -73,6 +112,15 @@ uninstall_runtime() {
   local link=$bindir/singularity
   if [ -L "$link" ] && [ "$(readlink "$link")" = "/usr/libexec/cvmfs-images/singularity" ]; then
     rm -f "$link"
+  fi
+  if [ -e "$apparmor_profile" ]; then
+    if apparmor_live && grep -q '^cvmfs-images-starter ' /sys/kernel/security/apparmor/profiles 2>/dev/null; then
+      apparmor_parser -R "$apparmor_profile" || die "apparmor_parser could not unload $apparmor_profile"
+    fi
+    rm -f "$apparmor_profile"
+    # A parser configured with write-cache (Ubuntu) keeps a compiled copy per feature set.
+    [ -z "$destdir" ] && rm -f /var/cache/apparmor/*/cvmfs-images-starter
+    echo "install-worker-node: removed the AppArmor profile $apparmor_profile"
   fi
   rm -f "$libexec/singularity" "$libexec/starter" "$libexec/nvliblist.conf"
   rmdir "$libexec" 2>/dev/null || true

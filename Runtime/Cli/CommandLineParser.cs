@@ -22,6 +22,18 @@ internal static class CommandLineParser
         ["help"] = ActionKind.Help,
     };
 
+    /// <summary>Singularity / Apptainer actions this runtime refuses, with the reason the message gives.</summary>
+    private static readonly Dictionary<string, string> Unsupported = new(StringComparer.Ordinal)
+    {
+        ["instance"] = "instances (instance start/list/stop) are not supported: this runtime has no daemon and runs every container in the foreground; for a service on a node, run `singularity exec` under systemd or the batch system",
+        ["selftest"] = "selftest is not supported (it checked Singularity 2.x's setuid installation); `singularity exec IMAGE true` checks this one",
+        ["build"] = "build is not supported: images are published as directories on CVMFS by the sync service",
+        ["pull"] = "pull is not supported: images are published as directories on CVMFS by the sync service",
+    };
+
+    /// <summary>Variables of Singularity 2.x that ask for something this runtime does not do; refused when set.</summary>
+    private static readonly string[] UnsupportedVariables = ["SINGULARITY_TARGET_UID", "SINGULARITY_TARGET_GID", "APPTAINER_TARGET_UID", "APPTAINER_TARGET_GID"];
+
     /// <summary>The variables that carry bind lists, in the order they are applied (before <c>-B</c>).</summary>
     public static readonly string[] BindVariables = ["SINGULARITY_BINDPATH", "SINGULARITY_BIND", "APPTAINER_BINDPATH", "APPTAINER_BIND"];
 
@@ -51,6 +63,9 @@ internal static class CommandLineParser
         new("workdir", 'W', true, (i, v) => i.Workdir = v, "host directory for /tmp, /var/tmp and home with --contain, and for --scratch"),
         new("scratch", 'S', true, (i, v) => i.Scratch.AddRange(v.Split(',', StringSplitOptions.RemoveEmptyEntries)), "dir[,dir...]: empty scratch directories"),
         new("nv", null, false, (i, _) => i.Nv = true, "NVIDIA GPU support (host driver libraries and /dev/nvidia*)"),
+        new("sharens", null, false, (i, _) => i.ShareNs = true, "share the user namespace with the other containers of the same parent process (MPI ranks)"),
+        new("no-privs", null, false, (i, _) => i.NoPrivs = true, "as root: drop every capability in the container"),
+        new("app", null, true, (_, v) => throw Fail($"--app {v}: SCIF apps are not supported by this runtime; run the app's command with exec", "--app"), "not supported (SCIF apps)"),
         new("help", 'h', false, (i, _) => i.HelpFor = i.Action, "show help for this action"),
     ];
 
@@ -65,6 +80,7 @@ internal static class CommandLineParser
         new("runscript", 'r', false, (i, _) => i.InspectRunscript = true, "the runscript"),
         new("environment", 'e', false, (i, _) => i.InspectEnvironment = true, "the environment scripts"),
         new("json", 'j', false, (i, _) => i.InspectJson = true, "JSON output"),
+        new("app", null, true, (_, v) => throw Fail($"--app {v}: SCIF apps are not supported by this runtime", "--app"), "not supported (SCIF apps)"),
         new("help", 'h', false, (i, _) => i.HelpFor = i.Action, "show help for this action"),
     ];
 
@@ -83,10 +99,17 @@ internal static class CommandLineParser
 
         if (index >= args.Count)
         {
-            throw Fail("no action given (exec, shell, run, test, inspect, help, --version)", "singularity");
+            // `singularity` alone (or with only global options): the usage, exit 0, as Singularity and Apptainer do.
+            invocation.HelpFor = ActionKind.Help;
+            return invocation;
         }
 
         var word = args[index++];
+        if (Unsupported.TryGetValue(word, out var why))
+        {
+            throw Fail($"{word}: {why}", word);
+        }
+
         if (!Actions.TryGetValue(word, out var action))
         {
             throw Fail($"unknown action '{word}' (exec, shell, run, test, inspect, help)", word);
@@ -95,8 +118,21 @@ internal static class CommandLineParser
         invocation.Action = action;
         if (action == ActionKind.Help)
         {
-            invocation.HelpFor = index < args.Count && Actions.TryGetValue(args[index], out var topic) ? topic : ActionKind.Help;
+            invocation.HelpFor = HelpTopic(args, index);
             return invocation;
+        }
+
+        if (action != ActionKind.Inspect)
+        {
+            foreach (var name in UnsupportedVariables)
+            {
+                if (environment.TryGetValue(name, out var value) && value.Length > 0)
+                {
+                    throw Fail($"{name}={value}: running the container as another user is not supported (it runs as the calling user); unset {name}", name);
+                }
+            }
+
+            invocation.ShareNs |= IsTrue(environment, "SINGULARITY_SHARENS") || IsTrue(environment, "APPTAINER_SHARENS");
         }
 
         if (action != ActionKind.Inspect)
@@ -132,6 +168,13 @@ internal static class CommandLineParser
             throw Fail($"{word}: no image given (usage: singularity {word} [options] <image>{(action == ActionKind.Exec ? " <command> [args...]" : string.Empty)})", word);
         }
 
+        // `singularity exec help` (Singularity 2.x): the action's help. An image directory named help is `./help`.
+        if (args[index] == "help" && index + 1 == args.Count)
+        {
+            invocation.HelpFor = action;
+            return invocation;
+        }
+
         invocation.Image = args[index++];
         invocation.Arguments = [.. args.Skip(index)];
         if (action == ActionKind.Exec && invocation.Arguments.Count == 0)
@@ -149,8 +192,41 @@ internal static class CommandLineParser
             invocation.Contain = invocation.Pid = invocation.Ipc = invocation.CleanEnv = true;
         }
 
+        if (invocation.ShareNs && (invocation.Pid || invocation.Ipc))
+        {
+            throw Fail($"--sharens cannot be combined with {(invocation.ContainAll ? "--containall (which implies -p and -i)" : invocation.Pid ? "-p/--pid" : "-i/--ipc")}: containers that share a user namespace must see each other's processes and System V memory", "--sharens");
+        }
+
         return invocation;
     }
+
+    /// <summary>The topic of <c>help [ACTION]</c>: an unknown one is an error, not the general help.</summary>
+    private static ActionKind HelpTopic(IReadOnlyList<string> args, int index)
+    {
+        if (index >= args.Count)
+        {
+            return ActionKind.Help;
+        }
+
+        if (index + 1 < args.Count)
+        {
+            throw Fail($"help: one action at most, got '{string.Join(' ', args.Skip(index))}'", args[index + 1]);
+        }
+
+        var topic = args[index];
+        if (Unsupported.TryGetValue(topic, out var why))
+        {
+            throw Fail($"help {topic}: {why}", topic);
+        }
+
+        return Actions.TryGetValue(topic, out var action) && action != ActionKind.Help
+            ? action
+            : throw Fail($"help: unknown action '{topic}' (exec, shell, run, test, inspect)", topic);
+    }
+
+    /// <summary>Apptainer's reading of a boolean variable: 1, true, yes (any case) are true.</summary>
+    private static bool IsTrue(IReadOnlyDictionary<string, string> environment, string name) =>
+        environment.TryGetValue(name, out var value) && value.Trim().ToLowerInvariant() is "1" or "true" or "yes";
 
     /// <summary>Consumes options from <paramref name="index"/>; returns the index of the first positional argument.</summary>
     private static int ParseOptions(IReadOnlyList<string> args, int index, Invocation invocation, IReadOnlyList<OptionSpec> options, string context)

@@ -35,6 +35,12 @@ internal sealed class Invocation
 
     public bool Nv { get; set; }
 
+    /// <summary><c>--sharens</c> (or <c>SINGULARITY_SHARENS</c>/<c>APPTAINER_SHARENS</c>): join the user namespace of this parent's other containers.</summary>
+    public bool ShareNs { get; set; }
+
+    /// <summary><c>--no-privs</c>: a root caller keeps no capability either.</summary>
+    public bool NoPrivs { get; set; }
+
     /// <summary>Raw <c>--env</c> values, in order (each <c>K=V</c>, or a comma list of them).</summary>
     public List<string> Env { get; } = [];
 

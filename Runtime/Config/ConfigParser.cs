@@ -18,7 +18,7 @@ internal static class ConfigParser
         "allow setuid", "max loop devices", "mount hostfs", "enable fusemount", "enable overlay", "enable underlay",
         "mount slave", "limit container owners", "limit container groups", "allow container squashfs",
         "allow container extfs", "allow container encrypted", "allow container sif", "always use rocm",
-        "root default capabilities", "memory fs type", "cni configuration path", "cni plugin path",
+        "memory fs type", "cni configuration path", "cni plugin path",
         "mksquashfs path", "mksquashfs procs", "mksquashfs mem", "unsquashfs path", "cryptsetup path", "go path",
         "ldconfig path", "shared loop devices", "image driver", "download concurrency", "download part size",
         "download buffer size", "systemd cgroups", "allow net users", "allow net groups", "allow net networks",
@@ -121,6 +121,58 @@ internal static class ConfigParser
                 }
 
                 c.BindPaths.AddRange(specs);
+                break;
+            case "allow unowned home": c.AllowUnownedHome = YesNo(); break;
+            case "trace syslog": c.TraceSyslog = YesNo(); break;
+            case "root default capabilities":
+                switch (value.ToLowerInvariant())
+                {
+                    case "full":
+                        c.RootKeepsCapabilities = true;
+                        break;
+                    case "no":
+                        c.RootKeepsCapabilities = false;
+                        break;
+                    case "file":
+                        // Apptainer's per-user capability file (`apptainer capability add`) does not exist here.
+                        messages.Warning($"{path}:{lineNumber}: 'root default capabilities = file' is not supported (there is no capability file); using 'no'");
+                        c.RootKeepsCapabilities = false;
+                        break;
+                    default:
+                        throw Bad(path, lineNumber, line, $"'root default capabilities' must be full, file or no, not '{value}'");
+                }
+
+                break;
+            case "trace facility":
+                c.TraceFacility = Trace.SyslogFacility.Parse(value)
+                    ?? throw Bad(path, lineNumber, line, $"'trace facility' must be one of {Trace.SyslogFacility.Names}, not '{value}'");
+                break;
+            case "trace socket":
+                if (!value.StartsWith('/') || value.Contains('\0', StringComparison.Ordinal) || System.Text.Encoding.UTF8.GetByteCount(value) > 107)
+                {
+                    throw Bad(path, lineNumber, line, $"'trace socket' must be an absolute path of at most 107 bytes, not '{value}'");
+                }
+
+                c.TraceSocket = value;
+                break;
+            case "trace environment":
+                c.TraceEnvironment.Clear();
+                foreach (var item in value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+                {
+                    var name = item.EndsWith('*') ? item[..^1] : item;
+                    if (item == "NULL")
+                    {
+                        continue;
+                    }
+
+                    if (name.Length == 0 || !Environment.EnvironmentBuilder.IsValidName(name))
+                    {
+                        throw Bad(path, lineNumber, line, $"'trace environment' entry '{item}' is not a variable name or a prefix ending in *");
+                    }
+
+                    c.TraceEnvironment.Add(item);
+                }
+
                 break;
             case "limit container paths":
                 c.LimitContainerPaths.Clear();

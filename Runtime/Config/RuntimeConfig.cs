@@ -46,4 +46,26 @@ internal sealed class RuntimeConfig
 
     /// <summary>Size of each session tmpfs, in MiB.</summary>
     public long SessionDirMaxSizeMiB { get; set; } = 16;
+
+    /// <summary><c>allow unowned home</c>: may <c>--home</c> name a directory the caller does not own (Singularity 2.x refuses it).</summary>
+    public bool AllowUnownedHome { get; set; }
+
+    /// <summary><c>root default capabilities</c>: full (root keeps its capabilities, Apptainer's default) or no (none).</summary>
+    public bool RootKeepsCapabilities { get; set; } = true;
+
+    /// <summary><c>trace syslog</c>: write one record per container start to the system log.</summary>
+    public bool TraceSyslog { get; set; } = true;
+
+    /// <summary><c>trace facility</c>: the syslog facility code (local0, as Singularity 2.x logs).</summary>
+    public int TraceFacility { get; set; } = Trace.SyslogFacility.Local0;
+
+    /// <summary><c>trace socket</c>: the syslog socket (journald and rsyslog both serve /dev/log).</summary>
+    public string TraceSocket { get; set; } = "/dev/log";
+
+    /// <summary>
+    /// <c>trace environment</c>: the variables whose values the record carries (names, or prefixes ending in <c>*</c>);
+    /// what pilots set to name the payload's owner and the batch job.
+    /// </summary>
+    public List<string> TraceEnvironment { get; } =
+        ["GLIDEIN_*", "CONDOR_*", "_CONDOR_JOB_AD", "X509_USER_PROXY", "SLURM_JOB_ID", "PBS_JOBID", "LSB_JOBID", "JOB_ID"];
 }

@@ -28,6 +28,7 @@ internal static class EnvironmentBuilder
     /// <param name="host">the caller's environment.</param>
     /// <param name="cleanEnv">--cleanenv.</param>
     /// <param name="homeDestination">HOME inside the container.</param>
+    /// <param name="userName">USER inside when the host passes none (<c>env -i</c>, <c>--cleanenv</c>).</param>
     /// <param name="runtimeVariables">SINGULARITY_CONTAINER and friends, set after passthrough.</param>
     /// <param name="envFiles">(name, content) of each --env-file, in order.</param>
     /// <param name="envOptions">the raw --env values, in order.</param>
@@ -36,6 +37,7 @@ internal static class EnvironmentBuilder
         IReadOnlyDictionary<string, string> host,
         bool cleanEnv,
         string homeDestination,
+        string userName,
         IReadOnlyList<KeyValuePair<string, string>> runtimeVariables,
         IReadOnlyList<(string Name, string Content)> envFiles,
         IReadOnlyList<string> envOptions,
@@ -116,6 +118,11 @@ internal static class EnvironmentBuilder
             initial.Add(new(key, value));
         }
 
+        if (!initial.Exists(e => e.Key == "USER") && !user.ContainsKey("USER"))
+        {
+            initial.Add(new("USER", userName));
+        }
+
         initial.Add(new("HOME", homeDestination));
         initial.Add(new("PATH", DefaultPath));
         foreach (var kv in runtimeVariables)
@@ -176,8 +183,20 @@ internal static class EnvironmentBuilder
         result.Add(new("PATH", path));
         var ld = result.FirstOrDefault(e => e.Key == "LD_LIBRARY_PATH").Value;
         result.RemoveAll(e => e.Key == "LD_LIBRARY_PATH");
-        result.Add(new("LD_LIBRARY_PATH", string.IsNullOrEmpty(ld) ? "/.singularity.d/libs" : ld + ":/.singularity.d/libs"));
+        result.Add(new("LD_LIBRARY_PATH", AppendLibs(ld)));
         return result;
+    }
+
+    /// <summary>LD_LIBRARY_PATH with <c>/.singularity.d/libs</c> appended, unless it is already one of its entries.</summary>
+    public static string AppendLibs(string? ldLibraryPath)
+    {
+        const string Libs = "/.singularity.d/libs";
+        if (string.IsNullOrEmpty(ldLibraryPath))
+        {
+            return Libs;
+        }
+
+        return ldLibraryPath.Split(':').Contains(Libs) ? ldLibraryPath : ldLibraryPath + ":" + Libs;
     }
 
     public static bool IsValidName(string name) =>

@@ -4,7 +4,7 @@ namespace CvmfsImages.Runtime.Environment;
 /// How the payload starts: through the image's <c>/bin/sh</c> running a fixed script (this text never contains user
 /// input) that does what Singularity's <c>/.singularity.d/actions/exec</c> and its <c>99-*.sh</c> scripts do: source
 /// the image's <c>/.singularity.d/env/*.sh</c> in order, export the user-defined variables over them, apply the PATH
-/// requests, append <c>/.singularity.d/libs</c> to LD_LIBRARY_PATH, and <c>exec "$@"</c>. The user-defined values
+/// requests, append <c>/.singularity.d/libs</c> to LD_LIBRARY_PATH (unless an env script already did), and <c>exec "$@"</c>. The user-defined values
 /// travel as <c>__SINGULARITY_FORCE_NAME</c> variables with their names listed in <c>__SINGULARITY_FORCE_NAMES</c>;
 /// names are checked to be shell identifiers before they get here, so the one <c>eval</c> only ever expands
 /// <c>export NAME="$__SINGULARITY_FORCE_NAME"</c>. The script works with busybox sh, dash and bash. An image's own
@@ -30,7 +30,10 @@ internal static class ShellWrapper
         if [ -n "${SING_USER_DEFINED_APPEND_PATH:-}" ]; then PATH="$PATH:$SING_USER_DEFINED_APPEND_PATH"; fi
         if [ -n "${SING_USER_DEFINED_PATH:-}" ]; then PATH="$SING_USER_DEFINED_PATH"; fi
         unset SING_USER_DEFINED_PREPEND_PATH SING_USER_DEFINED_APPEND_PATH SING_USER_DEFINED_PATH
-        LD_LIBRARY_PATH="${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}/.singularity.d/libs"
+        case ":${LD_LIBRARY_PATH:-}:" in
+          *:/.singularity.d/libs:*) ;;
+          *) LD_LIBRARY_PATH="${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}/.singularity.d/libs" ;;
+        esac
         export PATH LD_LIBRARY_PATH
         exec "$@"
         """;

@@ -70,6 +70,10 @@ internal static class Starter
         return buffer.ToArray();
     }
 
+    /// <summary>The starter's argv: <c>starter MAGIC --ops-fd N</c> (the ops themselves are on fd N).</summary>
+    public static List<string> Argv(string starterPath, int opsFd) =>
+        [starterPath, Op.ProtocolMagic, "--ops-fd", opsFd.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+
     /// <summary>Replaces this process with the starter. Returns only on failure (the exception says why).</summary>
     public static unsafe RuntimeFailureException Exec(string starterPath, IReadOnlyList<Op> ops)
     {
@@ -88,7 +92,7 @@ internal static class Starter
             RandomAccess.Write(handle, payload, 0);
         }
 
-        var argv = new List<string> { starterPath, Op.ProtocolMagic, "--ops-fd", fd.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        var argv = Argv(starterPath, fd);
         // Nothing to flush: messages are flushed as they are written, and only --version, help and inspect (which
         // never get here) write to stdout. Touching Console here would set it up for nothing on every job.
         var pointers = new nint[argv.Count + 1];

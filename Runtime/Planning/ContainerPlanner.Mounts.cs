@@ -28,6 +28,14 @@ internal sealed partial class ContainerPlanner
             }
 
             var source = RequireHostPath(specs[0].Source, "--home", directory: true);
+            var owner = FileStatus.Of(source).Uid;
+            if (owner != _in.User.Uid && _in.User.Uid != 0 && !Config.AllowUnownedHome)
+            {
+                // As Singularity 2.x: a home others own (a shared /tmp, another user's) would collect this job's
+                // dotfiles where others can read or plant them. Apptainer binds it anyway; a site may allow it.
+                throw new RuntimeFailureException($"--home {spec}: home directory {source} is not owned by the calling user (it is owned by uid {owner}); use a directory you own, or the site may set 'allow unowned home = yes' in {Config.Path}") { Subject = spec };
+            }
+
             var destination = PathRules.Normalize(specs[0].Destination == specs[0].Source ? Path.GetFullPath(specs[0].Source, _in.CurrentDirectory) : specs[0].Destination);
             return (source, destination, MountKind.Bind);
         }
@@ -231,7 +239,8 @@ internal sealed partial class ContainerPlanner
 
         if (Config.ConfigGroup)
         {
-            var line = $"{user.GroupName}:x:{user.Gid}:";
+            // The caller is listed as a member, as Singularity writes it (`id -Gn`, `groups` and tools that read members).
+            var line = $"{user.GroupName}:x:{user.Gid}:{user.Name}";
             requests.Add(new MountRequest(MountKind.File, "/etc/group", null, true, true, "config group", false)
             {
                 Content = AppendEntry(ReadImageFile("/etc/group"), line, user.GroupName),

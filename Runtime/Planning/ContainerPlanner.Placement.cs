@@ -1,4 +1,3 @@
-using System.Globalization;
 using CvmfsImages.Runtime.Cli;
 using CvmfsImages.Runtime.Native;
 
@@ -76,14 +75,14 @@ internal sealed partial class ContainerPlanner
         _view.AddMount(new PlannedMount(request.Kind, canonical, request.Source, request.ReadOnly));
         _mountOps.Add(request.Kind switch
         {
-            MountKind.Bind => Op.Of("BIND", request.Source!, canonical, request.ReadOnly ? "ro" : "rw"),
-            MountKind.Tmpfs => Op.Of("TMPFS", canonical, (Config.SessionDirMaxSizeMiB * MiB).ToString(CultureInfo.InvariantCulture)),
-            MountKind.Proc => Op.Of("PROC", canonical),
-            MountKind.BindProc => Op.Of("BIND_PROC", canonical),
-            MountKind.Sys => Op.Of("SYS", canonical),
-            MountKind.Dev => Op.Of("DEV", canonical),
-            MountKind.DevMinimal => Op.Of(Config.MountDevPts ? "DEV_MINIMAL" : "DEV_MINIMAL_NO_PTS", canonical),
-            MountKind.File => Op.Of("FILE", canonical, request.Content ?? string.Empty),
+            MountKind.Bind => Op.Bind(request.Source!, canonical, request.ReadOnly),
+            MountKind.Tmpfs => Op.Tmpfs(canonical, Config.SessionDirMaxSizeMiB * MiB),
+            MountKind.Proc => Op.Proc(canonical),
+            MountKind.BindProc => Op.BindProc(canonical),
+            MountKind.Sys => Op.Sys(canonical),
+            MountKind.Dev => Op.Dev(canonical),
+            MountKind.DevMinimal => Op.DevMinimal(canonical, Config.MountDevPts),
+            MountKind.File => Op.File(canonical, request.Content ?? string.Empty),
             _ => throw new InvalidOperationException($"unknown mount kind {request.Kind}"),
         });
         _in.Messages.Debug($"{request.Origin}: {_mountOps[^1].Name} {canonical}");
@@ -107,7 +106,7 @@ internal sealed partial class ContainerPlanner
             case ViewOrigin.Image:
                 if (!_underlays.Any(u => u.Args[0] == resolved.Existing))
                 {
-                    _underlays.Add(Op.Of("UNDERLAY", resolved.Existing));
+                    _underlays.Add(Op.Underlay(resolved.Existing));
                     _in.Messages.Debug($"{request.Destination} is missing from the image: underlay {resolved.Existing}");
                 }
 
@@ -124,7 +123,7 @@ internal sealed partial class ContainerPlanner
             path = path == "/" ? "/" + resolved.Missing[i] : path + "/" + resolved.Missing[i];
             var last = i == resolved.Missing.Count - 1;
             var kind = last && wantFile ? FileKind.Regular : FileKind.Directory;
-            _mountOps.Add(Op.Of(kind == FileKind.Regular ? "MKFILE" : "MKDIR", path));
+            _mountOps.Add(kind == FileKind.Regular ? Op.MkFile(path) : Op.MkDir(path));
             _view.AddCreated(path, kind);
         }
 

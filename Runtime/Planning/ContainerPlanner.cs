@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using CvmfsImages.Runtime.Cli;
 using CvmfsImages.Runtime.Config;
@@ -48,6 +47,12 @@ internal sealed partial class ContainerPlanner
 
         var cwd = WorkingDirectories(homeDestination);
         var (command, immediateExit, isShell) = Payload();
+        if (immediateExit is not null)
+        {
+            // Nothing to run (`test` on an image without a test script): no container is started.
+            return new ContainerPlan([], cwd[0], imageRoot, immediateExit) { GivenImage = givenImage };
+        }
+
         var runtimeVariables = new List<KeyValuePair<string, string>>
         {
             new("SINGULARITY_CONTAINER", givenImage),
@@ -63,7 +68,7 @@ internal sealed partial class ContainerPlanner
         }
 
         var envFiles = Inv.EnvFiles.Select(ReadEnvFile).ToList();
-        var environment = EnvironmentBuilder.Build(_in.Environment, Inv.CleanEnv, homeDestination, runtimeVariables, envFiles, Inv.Env, _in.Messages);
+        var environment = EnvironmentBuilder.Build(_in.Environment, Inv.CleanEnv, homeDestination, _in.User.Name, runtimeVariables, envFiles, Inv.Env, _in.Messages);
 
         List<KeyValuePair<string, string>> env;
         List<string> argv;
@@ -82,21 +87,50 @@ internal sealed partial class ContainerPlanner
         // USER, NAMESPACES, ROOT: exactly these three first (the protocol refuses anything else before them).
         var ops = new List<Op>
         {
-            Op.Of("USER", U(_in.User.Uid), U(_in.User.Gid)),
-            Op.Of("NAMESPACES", pid ? "1" : "0", ipc ? "1" : "0"),
-            Op.Of("ROOT", imageRoot),
+            UserOp(),
+            Op.Namespaces(pid, ipc),
+            Op.Root(imageRoot),
         };
         if (_in.Messages.IsDebug)
         {
-            ops.Add(Op.Of("DEBUG", "1"));
+            ops.Add(Op.Debug());
         }
 
         ops.AddRange(_underlays.OrderBy(o => PathRules.Components(o.Args[0]).Count));
         ops.AddRange(_mountOps);
-        ops.AddRange(cwd.Select(c => Op.Of("CHDIR", c)));
-        ops.AddRange(env.Select(kv => Op.Of("ENV", kv.Key + "=" + kv.Value)));
-        ops.Add(new Op("EXEC", [argv.Count.ToString(CultureInfo.InvariantCulture), .. argv]));
-        return new ContainerPlan(ops, cwd[0], imageRoot, immediateExit);
+        ops.AddRange(cwd.Select(Op.Chdir));
+        ops.AddRange(env.Select(kv => Op.Env(kv.Key, kv.Value)));
+        ops.Add(Op.Exec(argv));
+        return new ContainerPlan(ops, cwd[0], imageRoot, immediateExit) { Command = command, GivenImage = givenImage };
+    }
+
+    /// <summary>
+    /// The user namespace: the caller's own ids mapped in a new one; or the one this parent's other containers
+    /// share (<c>--sharens</c>); or, for root with <c>root default capabilities = full</c> (Apptainer's default) and
+    /// no <c>--no-privs</c>, none at all: root keeps the capabilities it has.
+    /// </summary>
+    private Op UserOp()
+    {
+        var user = _in.User;
+        if (user.Uid == 0 && Config.RootKeepsCapabilities && !Inv.NoPrivs)
+        {
+            _in.Messages.Verbose($"Root keeps its capabilities ('root default capabilities = full' in {Config.Path}; --no-privs drops them)");
+            if (Inv.ShareNs)
+            {
+                _in.Messages.Verbose("--sharens: root stays in the host's user namespace, which every such container shares already");
+            }
+
+            return Op.UserHost(user.Uid, user.Gid);
+        }
+
+        if (Inv.ShareNs)
+        {
+            var parent = _in.Parent();
+            _in.Messages.Verbose($"--sharens: sharing the user namespace with the other containers of process {parent.Pid}");
+            return Op.UserShared(user.Uid, user.Gid, parent.Pid, parent.StartTime);
+        }
+
+        return Op.User(user.Uid, user.Gid);
     }
 
     /// <summary>
@@ -129,8 +163,6 @@ internal sealed partial class ContainerPlanner
         ActionKind.Test => "test",
         _ => "exec",
     };
-
-    private static string U(uint value) => value.ToString(CultureInfo.InvariantCulture);
 
     private (string Given, string Root) ResolveImage()
     {

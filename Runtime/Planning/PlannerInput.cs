@@ -20,4 +20,7 @@ internal sealed record PlannerInput(
 
     /// <summary>Whether host paths such as /tmp, /var/tmp and /etc/resolv.conf exist (tests may narrow it).</summary>
     public Func<string, bool> HostPathExists { get; init; } = p => PathRules.RealPath(p) is not null;
+
+    /// <summary>The process that started this one (the key of <c>--sharens</c>).</summary>
+    public Func<ParentProcess> Parent { get; init; } = ParentProcess.Current;
 }

@@ -13,6 +13,7 @@
 #include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <poll.h>
 #include <stddef.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -21,6 +22,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
@@ -174,15 +176,30 @@ void close_inherited_fds(void)
     close_fd_range(3, ~0U);
 }
 
-/* The same, keeping `keep` open. */
-void close_inherited_fds_except(int keep)
+void close_inherited_fds_except(const int *keep, size_t count)
 {
-    if (keep < 3) {
-        close_fd_range(3, ~0U);
-        return;
+    unsigned first = 3;
+    /* The kept fds in ascending order (a handful: a selection sort is plenty). */
+    int sorted[8];
+    if (count > sizeof sorted / sizeof sorted[0])
+        die("internal error: too many fds to keep");
+    memcpy(sorted, keep, count * sizeof(int));
+    for (size_t i = 0; i < count; i++) {
+        for (size_t j = i + 1; j < count; j++) {
+            if (sorted[j] < sorted[i]) {
+                int t = sorted[i];
+                sorted[i] = sorted[j];
+                sorted[j] = t;
+            }
+        }
     }
-    close_fd_range(3, (unsigned)keep - 1);
-    close_fd_range((unsigned)keep + 1, ~0U);
+    for (size_t i = 0; i < count; i++) {
+        if (sorted[i] < (int)first)
+            continue;
+        close_fd_range(first, (unsigned)sorted[i] - 1);
+        first = (unsigned)sorted[i] + 1;
+    }
+    close_fd_range(first, ~0U);
 }
 
 static int exit_code_of(int status)
@@ -195,21 +212,40 @@ static int exit_code_of(int status)
 }
 
 /*
- * Wait for `child` with the forwarded signals and SIGCHLD blocked (they are taken with sigwaitinfo, so no handler
- * runs): a forwarded signal is sent on to `child`; SIGCHLD reaps. With `reap_all` (PID 1) every exited process
- * is reaped, not only `child`. Exits with the child's status, 128+N when signal N killed it.
+ * Wait for `child` with the forwarded signals and SIGCHLD blocked (they are read from a signalfd, so no handler
+ * runs, and a signal sent before the loop starts is still pending for it): a forwarded signal is sent on to
+ * `child`; SIGCHLD reaps. With `reap_all` (PID 1) every exited process is reaped, not only `child`. With a
+ * `listener` (the holder of a shared user namespace) its connections are answered in the same loop. Exits with the
+ * child's status, 128+N when signal N killed it.
  */
-void forward_signals_until_exit(pid_t child, bool reap_all)
+void forward_signals_until_exit(pid_t child, bool reap_all, int listener, int nsfd)
 {
     sigset_t set = waited_signals();
+    int signals = signalfd(-1, &set, SFD_CLOEXEC);
+    if (signals < 0)
+        die_with_errno("signalfd");
+    struct pollfd watched[2] = { { .fd = signals, .events = POLLIN }, { .fd = listener, .events = POLLIN } };
+    nfds_t watched_count = listener >= 0 ? 2 : 1;
     for (;;) {
-        siginfo_t info;
-        int signal_number = sigwaitinfo(&set, &info);
-        if (signal_number < 0) {
+        if (poll(watched, watched_count, -1) < 0) {
             if (errno == EINTR)
                 continue;
-            die_with_errno("sigwaitinfo");
+            die_with_errno("poll");
         }
+        if (watched_count == 2 && (watched[1].revents & POLLIN))
+            share_serve_one(listener, nsfd);
+        if (!(watched[0].revents & POLLIN))
+            continue;
+        struct signalfd_siginfo info;
+        ssize_t got = read(signals, &info, sizeof info);
+        if (got < 0) {
+            if (errno == EINTR || errno == EAGAIN)
+                continue;
+            die_with_errno("read (signalfd)");
+        }
+        if (got != (ssize_t)sizeof info)
+            die("read (signalfd): %zd bytes", got);
+        int signal_number = (int)info.ssi_signo;
         if (signal_number != SIGCHLD) {
             debug("forwarding signal %d to %d", signal_number, (int)child);
             /* ESRCH: the child is already gone; its SIGCHLD is pending and ends the loop. */
@@ -323,5 +359,5 @@ void run_payload(char **argv, char **envp, bool pid_namespace)
     }
     close_inherited_fds();
     debug("PID 1: payload is process %d", (int)payload);
-    forward_signals_until_exit(payload, true);
+    forward_signals_until_exit(payload, true, -1, -1);
 }

@@ -11,12 +11,17 @@
  *   2. USER: unshare(CLONE_NEWUSER). The process now holds every capability, but only over the new user
  *      namespace, whose single mapping is the caller's uid and gid (setgroups denied). no_new_privs is set at once,
  *      so nothing exec'd later can gain privilege through setuid bits or file capabilities.
+ *      USER_SHARED: the same, except that the user namespace of the other containers of the same parent process is
+ *      joined when there is one (share.c); the first one forks a holder that stays outside, with no privilege.
+ *      USER_HOST (a root caller only): no user namespace; root keeps the capabilities it has, no more (no exec can
+ *      add any: no_new_privs, and the image is nosuid).
  *   3. NAMESPACES: a private mount namespace (and PID / IPC ones when asked). With a PID namespace the process
  *      forks: the parent stays outside, drops its capabilities and only forwards signals and waits; the child is
  *      PID 1 of the new namespace and goes on.
  *   4. ROOT and the mount ops: the capabilities are used for mounts only, inside the private mount namespace.
  *   5. End of setup: pivot_root into the new root, the host's root detached; then every capability is dropped
- *      (bounding, ambient, inheritable, permitted, effective) and every fd but stdio closed before the exec.
+ *      (bounding, ambient, inheritable, permitted, effective; not with USER_HOST) and every fd but stdio closed
+ *      before the exec.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -28,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -43,6 +49,8 @@
 
 typedef enum {
     OP_USER,
+    OP_USER_HOST,
+    OP_USER_SHARED,
     OP_NAMESPACES,
     OP_ROOT,
     OP_UNDERLAY,
@@ -63,7 +71,7 @@ typedef enum {
     OP_EXEC,
 } OpType;
 
-#define OP_MAX_ARGS 3
+#define OP_MAX_ARGS 4
 /* EXEC's arity is its first argument: `EXEC <argc> <argv0> ... <argvN-1>`. */
 #define ARITY_EXEC (-1)
 
@@ -73,6 +81,8 @@ static const struct {
     int arity;
 } op_table[] = {
     { "USER", OP_USER, 2 },
+    { "USER_HOST", OP_USER_HOST, 2 },
+    { "USER_SHARED", OP_USER_SHARED, 4 },
     { "NAMESPACES", OP_NAMESPACES, 2 },
     { "ROOT", OP_ROOT, 1 },
     { "UNDERLAY", OP_UNDERLAY, 1 },
@@ -127,23 +137,38 @@ static void check_absolute(const char *op, const char *path)
         die("%s: \"%s\" is not an absolute path", op, path);
 }
 
+static bool is_user_op(OpType type)
+{
+    return type == OP_USER || type == OP_USER_HOST || type == OP_USER_SHARED;
+}
+
 /* Check the form of one op's arguments (numbers, absolute paths, fixed words) and its place in the list. */
 static void check_op(Op *op, size_t index, OpList *list)
 {
-    static const OpType fixed_order[] = { OP_USER, OP_NAMESPACES, OP_ROOT };
-    for (size_t k = 0; k < sizeof fixed_order / sizeof fixed_order[0]; k++) {
-        if ((index == k) != (op->type == fixed_order[k]))
-            die("%s at position %zu: the op list must start with USER, NAMESPACES, ROOT (each once)", op->name,
-                index + 1);
-    }
+    if ((index == 0) != is_user_op(op->type) || (index == 1) != (op->type == OP_NAMESPACES) ||
+        (index == 2) != (op->type == OP_ROOT))
+        die("%s at position %zu: the op list must start with USER, NAMESPACES, ROOT (each once; USER_HOST or "
+            "USER_SHARED in USER's place)", op->name, index + 1);
     switch (op->type) {
     case OP_USER:
-        op->number[0] = parse_number("USER", op->arg[0], (unsigned)-2);
-        op->number[1] = parse_number("USER", op->arg[1], (unsigned)-2);
+    case OP_USER_HOST:
+        op->number[0] = parse_number(op->name, op->arg[0], (unsigned)-2);
+        op->number[1] = parse_number(op->name, op->arg[1], (unsigned)-2);
+        break;
+    case OP_USER_SHARED:
+        op->number[0] = parse_number("USER_SHARED", op->arg[0], (unsigned)-2);
+        op->number[1] = parse_number("USER_SHARED", op->arg[1], (unsigned)-2);
+        /* The key: the parent's pid and its start time (clock ticks since boot), as the front end read them. */
+        op->number[2] = parse_number("USER_SHARED", op->arg[2], 1u << 22);
+        op->number[3] = parse_number("USER_SHARED", op->arg[3], ~0ull);
         break;
     case OP_NAMESPACES:
         op->number[0] = parse_number("NAMESPACES", op->arg[0], 1);
         op->number[1] = parse_number("NAMESPACES", op->arg[1], 1);
+        /* Shared containers must see each other's processes and System V memory (and a holder outside a PID
+         * namespace would not be its init). */
+        if (list->ops[0].type == OP_USER_SHARED && (op->number[0] == 1 || op->number[1] == 1))
+            die("NAMESPACES %s %s: USER_SHARED takes no PID or IPC namespace", op->arg[0], op->arg[1]);
         break;
     case OP_ROOT:
     case OP_UNDERLAY:
@@ -285,17 +310,54 @@ static char **read_ops_fd(const char *fd_text, size_t *count)
     return result;
 }
 
+/* Ubuntu 23.10 and later: with this sysctl at 1, a program that no AppArmor profile allows to may create a user
+ * namespace but gets no capability in it. The test build reads a file of its own instead (Makefile). */
+#ifndef APPARMOR_USERNS_SYSCTL
+#define APPARMOR_USERNS_SYSCTL "/proc/sys/kernel/apparmor_restrict_unprivileged_userns"
+#endif
+
+static bool apparmor_restricts_user_namespaces(void)
+{
+    int fd = open(APPARMOR_USERNS_SYSCTL, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false; /* ENOENT: not an AppArmor kernel with the restriction; nothing to explain */
+    char value = 0;
+    ssize_t got = read(fd, &value, 1);
+    (void)close(fd); /* read-only sysctl file: nothing to lose on close */
+    return got == 1 && value == '1';
+}
+
+/* The user namespace could not be set up: say why, naming AppArmor's restriction and its fix when it is the cause. */
+__attribute__((noreturn)) static void user_namespace_failed(const char *what)
+{
+    int saved = errno;
+    if ((saved == EPERM || saved == EACCES) && apparmor_restricts_user_namespaces())
+        die("USER: %s: %s. AppArmor restricts unprivileged user namespaces on this host "
+            "(kernel.apparmor_restrict_unprivileged_userns = 1) and no AppArmor profile allows them for this "
+            "starter. Fix (site admin): install the runtime with deploy/install-worker-node.sh, which installs and "
+            "loads the profile /etc/apparmor.d/cvmfs-images-starter, or load it with "
+            "apparmor_parser -r /etc/apparmor.d/cvmfs-images-starter",
+            what, strerror(saved));
+    errno = saved;
+    die_with_errno("USER: %s", what);
+}
+
 static void write_proc_file(const char *path, const char *content, bool tolerate_missing)
 {
+#ifdef STARTER_FAKE_APPARMOR_USERNS
+    /* Test build: the kernel's answer under AppArmor's restriction (no capability in the new namespace). */
+    errno = EPERM;
+    user_namespace_failed(xasprintf("cannot write \"%s\" to %s", content, path));
+#endif
     int fd = open(path, O_WRONLY | O_CLOEXEC);
     if (fd < 0) {
         /* /proc/self/setgroups only exists since Linux 3.19, where it is also not needed. */
         if (tolerate_missing && errno == ENOENT)
             return;
-        die_with_errno("USER: cannot open %s", path);
+        user_namespace_failed(xasprintf("cannot open %s", path));
     }
     if (!write_all(fd, content, strlen(content)))
-        die_with_errno("USER: cannot write \"%s\" to %s", content, path);
+        user_namespace_failed(xasprintf("cannot write \"%s\" to %s", content, path));
     if (close(fd) < 0)
         die_with_errno("USER: close %s", path);
 }
@@ -305,14 +367,19 @@ static void write_proc_file(const char *path, const char *content, bool tolerate
  * gid->gid); setgroups is denied, as the kernel requires before an unprivileged gid_map and so that no
  * supplementary group can be dropped to bypass a "deny" ACL.
  */
-static void enter_user_namespace(uid_t uid, gid_t gid)
+static void check_caller_ids(const char *op, uid_t uid, gid_t gid)
 {
     if (uid != getuid() || gid != getgid())
-        die("USER %u %u: the caller is uid %u gid %u; the starter maps only the caller's own ids", (unsigned)uid,
+        die("%s %u %u: the caller is uid %u gid %u; the starter maps only the caller's own ids", op, (unsigned)uid,
             (unsigned)gid, (unsigned)getuid(), (unsigned)getgid());
+}
+
+static void enter_user_namespace(uid_t uid, gid_t gid)
+{
+    check_caller_ids("USER", uid, gid);
     if (unshare(CLONE_NEWUSER) < 0)
-        die_with_errno("USER: cannot create a user namespace (unshare CLONE_NEWUSER; are user namespaces "
-                       "enabled? see user.max_user_namespaces)");
+        user_namespace_failed("cannot create a user namespace (unshare CLONE_NEWUSER; are user namespaces "
+                              "enabled? see user.max_user_namespaces)");
     char map[64];
     write_proc_file("/proc/self/setgroups", "deny", true);
     snprintf(map, sizeof map, "%u %u 1\n", (unsigned)uid, (unsigned)uid);
@@ -321,6 +388,102 @@ static void enter_user_namespace(uid_t uid, gid_t gid)
     write_proc_file("/proc/self/gid_map", map, false);
     set_no_new_privs();
     debug("entered a user namespace mapping uid %u and gid %u", (unsigned)uid, (unsigned)gid);
+}
+
+/*
+ * Split into an outer process (the parent: it keeps the pid the caller knows, forwards signals and exits with the
+ * child's status) and the inner one that goes on with the setup (the child: returns 0). In the parent this returns
+ * the child's pid with *alive_end set: the fd the parent must keep open until it exits. Signals are blocked before
+ * the fork so that none is lost before the forwarding loop; the child keeps them blocked (PID 1 forwards them
+ * too) and the payload unblocks them before exec.
+ */
+static pid_t fork_outer(const char *op, int *alive_end)
+{
+    block_forwarded_signals();
+    /* The parent holds the write end of `alive` until it exits: the child sees the pipe hang up if the parent
+     * died before PR_SET_PDEATHSIG was in place (getppid() is 0 across a PID namespace and cannot tell). */
+    int alive[2];
+    if (pipe2(alive, O_CLOEXEC) < 0)
+        die_with_errno("%s: pipe", op);
+    pid_t child = fork();
+    if (child < 0)
+        die_with_errno("%s: fork", op);
+    if (child > 0) {
+        if (close(alive[0]) < 0)
+            die_with_errno("%s: close", op);
+        *alive_end = alive[1];
+        return child;
+    }
+    /* If the outer starter dies (SIGKILL), so does the inner one (with a PID namespace: PID 1, and with it the
+     * whole namespace). */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+        die_with_errno("%s: prctl(PR_SET_PDEATHSIG)", op);
+    if (close(alive[1]) < 0)
+        die_with_errno("%s: close", op);
+    struct pollfd parent = { .fd = alive[0], .events = POLLIN };
+    if (poll(&parent, 1, 0) < 0)
+        die_with_errno("%s: poll", op);
+    if (parent.revents & POLLHUP)
+        die("%s: the outer starter died during setup", op);
+    if (close(alive[0]) < 0)
+        die_with_errno("%s: close", op);
+    return 0;
+}
+
+/*
+ * USER_SHARED: join the user namespace of the other containers of the same parent process, or create it and fork
+ * its holder (share.c). The holder is the outer process: the caller's own credentials in the host's user
+ * namespace, no capability; it answers later containers and forwards signals until its child ends.
+ */
+static void enter_shared_user_namespace(uid_t uid, gid_t gid, unsigned long long key_pid, unsigned long long key_start)
+{
+    check_caller_ids("USER_SHARED", uid, gid);
+    int listener = share_rendezvous(uid, gid, key_pid, key_start);
+    if (listener < 0) {
+        set_no_new_privs();
+        return;
+    }
+    int channel[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, channel) < 0)
+        die_with_errno("USER_SHARED: socketpair");
+    int alive = -1;
+    pid_t child = fork_outer("USER_SHARED", &alive);
+    if (child > 0) {
+        if (close(channel[1]) < 0)
+            die_with_errno("USER_SHARED: close");
+        /* -1: the child failed before it had a namespace (it said why); only its status is left to pass on. */
+        int nsfd = share_receive_namespace(channel[0]);
+        if (close(channel[0]) < 0)
+            die_with_errno("USER_SHARED: close");
+        set_no_new_privs();
+        if (nsfd < 0) {
+            /* Nothing to share: later containers must not wait on this one; they create their own. */
+            if (close(listener) < 0)
+                die_with_errno("USER_SHARED: close");
+            close_inherited_fds_except(&alive, 1);
+            forward_signals_until_exit(child, false, -1, -1);
+        }
+        int keep[] = { alive, listener, nsfd };
+        close_inherited_fds_except(keep, 3);
+        forward_signals_until_exit(child, false, listener, nsfd);
+    }
+    if (close(channel[0]) < 0 || close(listener) < 0)
+        die_with_errno("USER_SHARED: close");
+    enter_user_namespace(uid, gid);
+    share_send_namespace(channel[1]);
+    if (close(channel[1]) < 0)
+        die_with_errno("USER_SHARED: close");
+}
+
+/* USER_HOST: a root caller stays in the host's user namespace and keeps the capabilities it has. */
+static void stay_in_host_user_namespace(uid_t uid, gid_t gid)
+{
+    check_caller_ids("USER_HOST", uid, gid);
+    if (getuid() != 0 || geteuid() != 0)
+        die("USER_HOST %u %u: only a root caller may stay in the host's user namespace", (unsigned)uid,
+            (unsigned)gid);
+    set_no_new_privs();
+    debug("root: no user namespace; root keeps its capabilities");
 }
 
 /*
@@ -337,34 +500,13 @@ static bool enter_namespaces(bool pid, bool ipc)
     debug("entered a mount namespace%s%s", pid ? ", a PID namespace" : "", ipc ? ", an IPC namespace" : "");
     if (!pid)
         return false;
-    /* Blocked before the fork so that no signal is lost between fork and the forwarding loop; the child keeps
-     * them blocked until its own loop (PID 1) and unblocks them in the payload before exec. */
-    block_forwarded_signals();
-    /* The parent holds the write end of `alive` until it exits: the child sees the pipe hang up if the parent
-     * died before PR_SET_PDEATHSIG was in place (getppid() is 0 across a PID namespace and cannot tell). */
-    int alive[2];
-    if (pipe2(alive, O_CLOEXEC) < 0)
-        die_with_errno("NAMESPACES: pipe");
-    pid_t child = fork();
-    if (child < 0)
-        die_with_errno("NAMESPACES: fork");
+    int alive = -1;
+    pid_t child = fork_outer("NAMESPACES", &alive);
     if (child > 0) {
         drop_all_capabilities();
-        close_inherited_fds_except(alive[1]);
-        forward_signals_until_exit(child, false);
+        close_inherited_fds_except(&alive, 1);
+        forward_signals_until_exit(child, false, -1, -1);
     }
-    /* If the outer starter dies (SIGKILL), so does PID 1, and with it the whole namespace. */
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
-        die_with_errno("NAMESPACES: prctl(PR_SET_PDEATHSIG)");
-    if (close(alive[1]) < 0)
-        die_with_errno("NAMESPACES: close");
-    struct pollfd parent = { .fd = alive[0], .events = POLLIN };
-    if (poll(&parent, 1, 0) < 0)
-        die_with_errno("NAMESPACES: poll");
-    if (parent.revents & POLLHUP)
-        die("NAMESPACES: the outer starter died during setup");
-    if (close(alive[0]) < 0)
-        die_with_errno("NAMESPACES: close");
     return true;
 }
 
@@ -409,12 +551,20 @@ int main(int argc, char **argv)
     size_t workdir_count = 0;
     char **exec_argv = NULL;
     bool pid_namespace = false;
+    bool keep_capabilities = false;
 
     for (size_t i = 0; i < list.count; i++) {
         Op *op = &list.ops[i];
         switch (op->type) {
         case OP_USER:
             enter_user_namespace((uid_t)op->number[0], (gid_t)op->number[1]);
+            break;
+        case OP_USER_HOST:
+            stay_in_host_user_namespace((uid_t)op->number[0], (gid_t)op->number[1]);
+            keep_capabilities = true;
+            break;
+        case OP_USER_SHARED:
+            enter_shared_user_namespace((uid_t)op->number[0], (gid_t)op->number[1], op->number[2], op->number[3]);
             break;
         case OP_NAMESPACES:
             pid_namespace = enter_namespaces(op->number[0] == 1, op->number[1] == 1);
@@ -477,9 +627,10 @@ int main(int argc, char **argv)
         }
     }
 
-    /* Privilege phase 5: leave the host behind, then give up every capability. */
+    /* Privilege phase 5: leave the host behind, then give up every capability (root with USER_HOST keeps its own). */
     mount_pivot_into_new_root();
-    drop_all_capabilities();
+    if (!keep_capabilities)
+        drop_all_capabilities();
     /* After the drop: a directory counts as usable only if the payload itself may enter it. */
     change_directory(workdirs, workdir_count);
     run_payload(exec_argv, envp, pid_namespace);

@@ -3,6 +3,7 @@
 #define STARTER_STARTER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 /* mounts.c: everything is done inside the private mount namespace, with the capabilities of the new user
@@ -27,8 +28,19 @@ void set_no_new_privs(void);
 void drop_all_capabilities(void);
 void forbid_terminal_injection(void);
 void close_inherited_fds(void);
-void close_inherited_fds_except(int keep);
-__attribute__((noreturn)) void forward_signals_until_exit(pid_t child, bool reap_all);
+/* Every fd >= 3 but the `count` fds in `keep`. */
+void close_inherited_fds_except(const int *keep, size_t count);
+/* Forward the forwarded signals to `child` and exit with its status; with `reap_all` (PID 1) reap every process.
+ * With `listener` >= 0 (the holder of a shared user namespace) also answer its connections with `nsfd`. */
+__attribute__((noreturn)) void forward_signals_until_exit(pid_t child, bool reap_all, int listener, int nsfd);
 __attribute__((noreturn)) void run_payload(char **argv, char **envp, bool pid_namespace);
+
+/* share.c: shared user namespaces (USER_SHARED). share_rendezvous joins the namespace of the holder for this key
+ * and returns -1, or returns a listening socket: then the caller creates the namespace and becomes the holder. */
+int share_rendezvous(uid_t uid, gid_t gid, unsigned long long key_pid, unsigned long long key_start);
+void share_send_namespace(int channel);
+/* The namespace fd the creator's child sent; -1 when it ended before sending one. */
+int share_receive_namespace(int channel);
+void share_serve_one(int listener, int nsfd);
 
 #endif

@@ -111,7 +111,16 @@ public sealed class CommandLineParserTests
     [InlineData("exec: no command given", "exec", "/img")]
     [InlineData("exec: no image given", "exec", "-c")]
     [InlineData("unknown action 'exex'", "exex", "/img")]
-    [InlineData("no action given", "-d")]
+    [InlineData("help: unknown action 'bogus' (exec, shell, run, test, inspect)", "help", "bogus")]
+    [InlineData("help: one action at most", "help", "exec", "run")]
+    [InlineData("instance: instances (instance start/list/stop) are not supported", "instance", "list")]
+    [InlineData("help instance: instances", "help", "instance")]
+    [InlineData("selftest is not supported", "selftest")]
+    [InlineData("--app a: SCIF apps are not supported", "exec", "--app", "a", "/img", "true")]
+    [InlineData("--app a: SCIF apps are not supported", "inspect", "--app=a", "/img")]
+    [InlineData("--sharens cannot be combined with -p/--pid", "exec", "--sharens", "-p", "/img", "true")]
+    [InlineData("--sharens cannot be combined with -i/--ipc", "exec", "-i", "--sharens", "/img", "true")]
+    [InlineData("--sharens cannot be combined with --containall", "run", "--sharens", "-C", "/img")]
     [InlineData("inspect: unexpected argument 'extra'", "inspect", "/img", "extra")]
     [InlineData("unknown option --bind for 'inspect'", "inspect", "--bind", "/a", "/img")]
     [InlineData("--bind: invalid bind spec '/a:/b:xx'", "exec", "-B", "/a:/b:xx", "/img", "true")]
@@ -119,6 +128,45 @@ public sealed class CommandLineParserTests
     {
         var e = Assert.Throws<RuntimeFailureException>(() => Parse(args));
         Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void No_action_is_the_general_help_and_action_help_is_that_action_s()
+    {
+        Assert.Equal(ActionKind.Help, Parse().HelpFor);
+        Assert.Equal(ActionKind.Help, Parse("-d").HelpFor);
+        Assert.Equal(ActionKind.Help, Parse("help").HelpFor);
+        Assert.Equal(ActionKind.Exec, Parse("exec", "help").HelpFor);
+        Assert.Equal(ActionKind.Shell, Parse("shell", "help").HelpFor);
+        Assert.Equal(ActionKind.Inspect, Parse("inspect", "help").HelpFor);
+        // Anything after it makes "help" the image, as it is for exec's command.
+        var i = Parse("exec", "help", "ls");
+        Assert.Null(i.HelpFor);
+        Assert.Equal("help", i.Image);
+        Assert.Equal("./help", Parse("run", "./help").Image);
+    }
+
+    [Fact]
+    public void Sharens_from_the_option_or_apptainer_s_variables()
+    {
+        Assert.True(Parse("exec", "--sharens", "/img", "x").ShareNs);
+        Assert.False(Parse("exec", "/img", "x").ShareNs);
+        Assert.True(CommandLineParser.Parse(["exec", "/img", "x"], new Dictionary<string, string> { ["APPTAINER_SHARENS"] = "1" }).ShareNs);
+        Assert.True(CommandLineParser.Parse(["exec", "/img", "x"], new Dictionary<string, string> { ["SINGULARITY_SHARENS"] = "TRUE" }).ShareNs);
+        Assert.False(CommandLineParser.Parse(["exec", "/img", "x"], new Dictionary<string, string> { ["SINGULARITY_SHARENS"] = "0" }).ShareNs);
+        Assert.True(Parse("exec", "--no-privs", "/img", "x").NoPrivs);
+    }
+
+    [Theory]
+    [InlineData("SINGULARITY_TARGET_UID")]
+    [InlineData("SINGULARITY_TARGET_GID")]
+    [InlineData("APPTAINER_TARGET_UID")]
+    public void Target_uid_variables_are_refused_naming_them(string variable)
+    {
+        var e = Assert.Throws<RuntimeFailureException>(() => CommandLineParser.Parse(["exec", "/img", "id"], new Dictionary<string, string> { [variable] = "1000" }));
+        Assert.StartsWith($"{variable}=1000: running the container as another user is not supported", e.Message, StringComparison.Ordinal);
+        Assert.Equal(variable, e.Subject);
+        Assert.Null(CommandLineParser.Parse(["exec", "/img", "id"], new Dictionary<string, string> { [variable] = string.Empty }).HelpFor);
     }
 
     [Fact]

@@ -25,6 +25,48 @@ public sealed class ConfigParserTests : IDisposable
         Assert.Equal(16, c.SessionDirMaxSizeMiB);
         Assert.Empty(c.BindPaths);
         Assert.Empty(c.LimitContainerPaths);
+        Assert.False(c.AllowUnownedHome);
+        Assert.True(c.RootKeepsCapabilities);
+        Assert.True(c.TraceSyslog);
+        Assert.Equal(16, c.TraceFacility);
+        Assert.Equal("/dev/log", c.TraceSocket);
+        Assert.Equal(["GLIDEIN_*", "CONDOR_*", "_CONDOR_JOB_AD", "X509_USER_PROXY", "SLURM_JOB_ID", "PBS_JOBID", "LSB_JOBID", "JOB_ID"], c.TraceEnvironment);
+    }
+
+    [Fact]
+    public void Trace_home_and_root_keys()
+    {
+        var c = Parse("trace syslog = no\ntrace facility = AUTHPRIV\ntrace socket = /run/log.sock\ntrace environment = A_*, B\n" +
+            "allow unowned home = yes\nroot default capabilities = no\n");
+        Assert.False(c.TraceSyslog);
+        Assert.Equal(10, c.TraceFacility);
+        Assert.Equal("/run/log.sock", c.TraceSocket);
+        Assert.Equal(["A_*", "B"], c.TraceEnvironment);
+        Assert.True(c.AllowUnownedHome);
+        Assert.False(c.RootKeepsCapabilities);
+        Assert.Equal(23, Parse("trace facility = local7\n").TraceFacility);
+        Assert.Empty(Parse("trace environment = NULL\n").TraceEnvironment);
+        Assert.True(Parse("root default capabilities = full\n").RootKeepsCapabilities);
+        Assert.Empty(_stderr.ToString());
+        Assert.False(Parse("root default capabilities = file\n").RootKeepsCapabilities);
+        Assert.Contains("'root default capabilities = file' is not supported (there is no capability file); using 'no'", _stderr.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("trace facility = kern", "'trace facility' must be one of user, daemon, auth, authpriv, local0 ... local7, not 'kern'")]
+    [InlineData("trace facility = local8", "not 'local8'")]
+    [InlineData("trace socket = dev/log", "'trace socket' must be an absolute path of at most 107 bytes")]
+    [InlineData("trace environment = GLIDEIN_*, BAD-NAME", "'trace environment' entry 'BAD-NAME' is not a variable name or a prefix ending in *")]
+    [InlineData("trace environment = *", "'trace environment' entry '*' is not a variable name")]
+    [InlineData("trace syslog = maybe", "'trace syslog' must be yes or no, not 'maybe'")]
+    [InlineData("root default capabilities = some", "'root default capabilities' must be full, file or no, not 'some'")]
+    [InlineData("allow unowned home = 1", "'allow unowned home' must be yes or no, not '1'")]
+    public void Bad_values_of_the_new_keys_quote_the_line(string line, string why)
+    {
+        var e = Assert.Throws<RuntimeFailureException>(() => Parse("mount proc = yes\n" + line + "\n"));
+        Assert.Contains(why, e.Message, StringComparison.Ordinal);
+        Assert.StartsWith("/etc/x/singularity.conf:2: ", e.Message, StringComparison.Ordinal);
+        Assert.EndsWith($": '{line}'", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

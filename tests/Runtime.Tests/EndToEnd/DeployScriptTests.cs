@@ -71,7 +71,89 @@ public sealed class DeployScriptTests : IDisposable
         Assert.False(Directory.Exists(_stage));
     }
 
-    private RunResult Script(params string[] args)
+    [Fact]
+    public void APPARMOR_yes_installs_the_starter_s_profile_and_uninstall_removes_it()
+    {
+        var r = ScriptWith(new() { ["APPARMOR"] = "yes" }, "install", _build);
+        var profile = Path.Combine(_stage, "etc/apparmor.d/cvmfs-images-starter");
+
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal(File.ReadAllText(RepositoryFile("deploy/apparmor.d/cvmfs-images-starter")), File.ReadAllText(profile));
+        Assert.Equal((UnixFileMode)0b110_100_100, File.GetUnixFileMode(profile));
+        // Staged with DESTDIR: written, never loaded into the running kernel.
+        Assert.Contains($"installed the AppArmor profile {profile} (not loaded", r.Stdout, StringComparison.Ordinal);
+
+        r = Script("uninstall");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.False(File.Exists(profile));
+        Assert.Contains($"removed the AppArmor profile {profile}", r.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void By_default_the_profile_is_installed_only_where_AppArmor_restricts_user_namespaces()
+    {
+        var restricting = File.Exists("/proc/sys/kernel/apparmor_restrict_unprivileged_userns")
+            && File.Exists("/sys/module/apparmor/parameters/enabled") && File.ReadAllText("/sys/module/apparmor/parameters/enabled").Trim() == "Y";
+
+        var r = Script("install", _build);
+        var none = ScriptWith(new() { ["APPARMOR"] = "no" }, "install", _build);
+
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal(restricting, File.Exists(Path.Combine(_stage, "etc/apparmor.d/cvmfs-images-starter")));
+        Assert.True(none.ExitCode == 0, none.ToString());
+        Assert.DoesNotContain("AppArmor", none.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_bad_APPARMOR_value_is_refused_before_anything_is_written()
+    {
+        var r = ScriptWith(new() { ["APPARMOR"] = "sometimes" }, "install", _build);
+
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("APPARMOR must be auto, yes or no, not 'sometimes'", r.Stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_stage));
+    }
+
+    [Fact]
+    public void The_profile_passes_apparmor_parser_and_attaches_to_the_installed_starter_with_the_userns_rule()
+    {
+        var parser = RequiredTool.Require("apparmor_parser", "apparmor");
+        var text = File.ReadAllText(RepositoryFile("deploy/apparmor.d/cvmfs-images-starter"));
+        Assert.Contains("\nabi <abi/4.0>,\n", text, StringComparison.Ordinal);
+        Assert.Contains("\nprofile cvmfs-images-starter /usr/libexec/cvmfs-images/starter flags=(unconfined) {\n  userns,\n", text, StringComparison.Ordinal);
+        Assert.Contains("libexec=$destdir/usr/libexec/cvmfs-images", File.ReadAllText(RepositoryFile("deploy/install-worker-node.sh")), StringComparison.Ordinal);
+
+        // AppArmor 4 (Ubuntu 23.10+) parses the file as shipped. Debian 12's parser (3.0) knows neither the 4.0 ABI nor
+        // the userns rule: it checks everything else (includes, attachment, flags, syntax), the ABI line set to 3.0.
+        var native = File.Exists("/etc/apparmor.d/abi/4.0");
+        var checkedText = native ? text : text.Replace("abi <abi/4.0>,", "abi <abi/3.0>,", StringComparison.Ordinal).Replace("  userns,\n", string.Empty, StringComparison.Ordinal);
+        var r = Parse(parser, checkedText);
+        Assert.True(r.ExitCode == 0, r.ToString());
+
+        // The check can fail: the same profile with its closing brace lost is rejected.
+        Assert.NotEqual(0, Parse(parser, checkedText[..checkedText.LastIndexOf('}')]).ExitCode);
+    }
+
+    private RunResult Parse(string parser, string profile)
+    {
+        var file = _dir.Combine("profile-" + Guid.NewGuid().ToString("N"));
+        File.WriteAllText(file, profile);
+        var info = new ProcessStartInfo(parser) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "-Q", "-K", file })
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        using var p = Process.Start(info)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        return new RunResult(p.ExitCode, stdout.Result, stderr);
+    }
+
+    private RunResult Script(params string[] args) => ScriptWith([], args);
+
+    private RunResult ScriptWith(Dictionary<string, string> env, params string[] args)
     {
         var script = FindScript();
         var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -82,6 +164,11 @@ public sealed class DeployScriptTests : IDisposable
         }
 
         info.Environment["DESTDIR"] = _stage;
+        foreach (var (key, value) in env)
+        {
+            info.Environment[key] = value;
+        }
+
         using var p = Process.Start(info)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEnd();
@@ -89,17 +176,19 @@ public sealed class DeployScriptTests : IDisposable
         return new RunResult(p.ExitCode, stdout.Result, stderr);
     }
 
-    private static string FindScript()
+    private static string FindScript() => RepositoryFile("deploy/install-worker-node.sh");
+
+    private static string RepositoryFile(string relative)
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            var candidate = Path.Combine(dir.FullName, "deploy", "install-worker-node.sh");
+            var candidate = Path.Combine(dir.FullName, relative);
             if (File.Exists(candidate))
             {
                 return candidate;
             }
         }
 
-        throw new InvalidOperationException("deploy/install-worker-node.sh not found above " + AppContext.BaseDirectory);
+        throw new InvalidOperationException(relative + " not found above " + AppContext.BaseDirectory);
     }
 }

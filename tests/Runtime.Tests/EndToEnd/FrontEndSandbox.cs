@@ -37,7 +37,7 @@ public sealed class FrontEndSandbox : IDisposable
             return;
         }
 
-        var starter = publishedFolder is null ? FindStarter() : Path.Combine(publishedFolder, "starter");
+        var starter = publishedFolder is null ? StarterBuild.Find() : Path.Combine(publishedFolder, "starter");
         if (starter is null)
         {
             _skipReason = "the starter is not built: run `make -C Runtime/starter` (dotnet build does it)";
@@ -123,18 +123,25 @@ public sealed class FrontEndSandbox : IDisposable
         return path;
     }
 
-    /// <summary>A folder in the sandbox, 0755, or 0777 when nobody must write into it.</summary>
-    public string CreateFolder(string name, bool worldWritable = false)
+    /// <summary>A folder in the sandbox, 0755, or 0777 when nobody must write into it; owned by nobody with <paramref name="ownedByNobody"/>.</summary>
+    public string CreateFolder(string name, bool worldWritable = false, bool ownedByNobody = false)
     {
         var path = Path.Combine(Root, name);
         Directory.CreateDirectory(path);
         File.SetUnixFileMode(path, worldWritable ? (UnixFileMode)0b111_111_111 : Mode0755);
+        if (ownedByNobody)
+        {
+            using var chown = Process.Start("chown", [$"{Nobody}:{Nobody}", path])!;
+            chown.WaitForExit();
+            Assert.Equal(0, chown.ExitCode);
+        }
+
         return path;
     }
 
-    public RunResult Run(IEnumerable<string> args, Dictionary<string, string>? env = null, string? config = null, string? cwd = null, string? stdin = null, string? shellSetup = null)
+    public RunResult Run(IEnumerable<string> args, Dictionary<string, string>? env = null, string? config = null, string? cwd = null, string? stdin = null, string? shellSetup = null, bool asRoot = false, IReadOnlyList<string>? launcher = null)
     {
-        using var process = Start(args, env, config, cwd, shellSetup);
+        using var process = Start(args, env, config, cwd, shellSetup, asRoot, launcher);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (stdin is not null)
@@ -155,9 +162,12 @@ public sealed class FrontEndSandbox : IDisposable
 
     /// <summary>
     /// Starts <c>singularity ARGS</c> as nobody with a small known environment (PATH, the config override, DOTNET_ROOT)
-    /// plus <paramref name="env"/>. With <paramref name="shellSetup"/> a shell runs it first (as root, before setpriv).
+    /// plus <paramref name="env"/>, SIGINT and SIGQUIT at their defaults (<see cref="SignalDispositions"/>). With
+    /// <paramref name="shellSetup"/> a shell runs it first (as root, before setpriv). With <paramref name="asRoot"/> it
+    /// runs as root (a pilot running as root), without setpriv. <paramref name="launcher"/> (e.g. <c>mpirun -np 4</c>) runs
+    /// the command, as the same user.
     /// </summary>
-    public Process Start(IEnumerable<string> args, Dictionary<string, string>? env = null, string? config = null, string? cwd = null, string? shellSetup = null)
+    public Process Start(IEnumerable<string> args, Dictionary<string, string>? env = null, string? config = null, string? cwd = null, string? shellSetup = null, bool asRoot = false, IReadOnlyList<string>? launcher = null)
     {
         RequireReady();
         var info = new ProcessStartInfo
@@ -169,13 +179,18 @@ public sealed class FrontEndSandbox : IDisposable
             WorkingDirectory = cwd ?? Root,
             StandardOutputEncoding = Encoding.UTF8,
         };
-        var command = new List<string>();
+        var command = new List<string>(SignalDispositions.Prefix());
         if (shellSetup is not null)
         {
             command.AddRange(["/bin/sh", "-c", $"{shellSetup}\nexec \"$@\"", "sh"]);
         }
 
-        command.AddRange([_setpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups", Singularity, .. args]);
+        if (!asRoot)
+        {
+            command.AddRange([_setpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups"]);
+        }
+
+        command.AddRange([.. launcher ?? [], Singularity, .. args]);
         info.FileName = command[0];
         foreach (var word in command.Skip(1))
         {
@@ -238,17 +253,4 @@ public sealed class FrontEndSandbox : IDisposable
         return true;
     }
 
-    private static string? FindStarter()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "Runtime", "starter", "build", "starter");
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return null;
-    }
 }

@@ -27,7 +27,7 @@ public sealed class IdentityAndDirectoryTests(FrontEndSandbox sandbox)
     [Fact]
     public void Cwd_falls_back_to_home_then_root()
     {
-        var home = sandbox.CreateFolder("home-cwd");
+        var home = sandbox.CreateFolder("home-cwd", ownedByNobody: true);
         var r = Exec("pwd; echo $HOME", "--contain", "-H", $"{home}:/home/nobody");
         Assert.Equal($"/home/nobody\n/home/nobody\n", r.Stdout);
         Assert.Equal("/\n", Exec("pwd", "--contain", "--no-home").Stdout);
@@ -45,7 +45,7 @@ public sealed class IdentityAndDirectoryTests(FrontEndSandbox sandbox)
     [Fact]
     public void Home_option_binds_the_directory_and_sets_HOME()
     {
-        var home = sandbox.CreateFolder("home-h", worldWritable: true);
+        var home = sandbox.CreateFolder("home-h", ownedByNobody: true);
         File.WriteAllText(Path.Combine(home, "marker"), "in home");
         var r = Exec("echo $HOME; cat ~/marker; echo; touch ~/written; grep nobody /etc/passwd", "-H", $"{home}:/home/custom");
         Assert.True(r.ExitCode == 0, r.ToString());
@@ -56,7 +56,7 @@ public sealed class IdentityAndDirectoryTests(FrontEndSandbox sandbox)
     [Fact]
     public void No_home_does_not_mount_it()
     {
-        var home = sandbox.CreateFolder("home-nohome");
+        var home = sandbox.CreateFolder("home-nohome", ownedByNobody: true);
         File.WriteAllText(Path.Combine(home, "marker"), "x");
         // -H and --no-home together: the custom home wins, as an explicit request.
         Assert.Equal("x", Exec("cat /home/h/marker", "-H", $"{home}:/home/h").Stdout);

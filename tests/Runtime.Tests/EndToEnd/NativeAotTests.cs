@@ -28,6 +28,22 @@ public sealed class NativeAotTests(NativeAotFrontEnd published) : IClassFixture<
         using var document = System.Text.Json.JsonDocument.Parse(json.Stdout);
         Assert.Equal("value", document.RootElement.GetProperty("data").GetProperty("attributes").GetProperty("labels").GetProperty("org.label").GetString());
 
+        // The trace record's libc socket calls, bound at link time in the AOT build.
+        var socketPath = Path.Combine(sandbox.Root, "aot-log.sock");
+        using (var log = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Unspecified))
+        {
+            log.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(socketPath));
+            File.SetUnixFileMode(socketPath, (UnixFileMode)0b110_110_110);
+            log.ReceiveTimeout = 30_000;
+            var traced = sandbox.Run(["exec", sandbox.Image, "true"], config: sandbox.WriteConfig("aot-trace", $"trace socket = {socketPath}\n"));
+            Assert.True(traced.ExitCode == 0, traced.ToString());
+            var buffer = new byte[8192];
+            var record = System.Text.Encoding.UTF8.GetString(buffer, 0, log.Receive(buffer));
+            Assert.Contains($"container-start time=", record, StringComparison.Ordinal);
+            Assert.Contains($" uid=\"65534\" user=\"nobody\" ", record, StringComparison.Ordinal);
+            Assert.Contains($" image=\"{sandbox.Image}\" ", record, StringComparison.Ordinal);
+        }
+
         var debug = sandbox.Run(["-d", "exec", sandbox.Image, "true"]);
         Assert.Equal(0, debug.ExitCode);
         Assert.Matches(@"(?m)^DEBUG   \[U=65534,P=\d+\]\s+Load\(\)\s+Parsing configuration file ", debug.Stderr);

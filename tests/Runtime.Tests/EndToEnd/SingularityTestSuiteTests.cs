@@ -54,7 +54,7 @@ public sealed class SingularityTestSuiteTests(FrontEndSandbox sandbox)
     [Fact]
     public void Pwd_home_and_binds_together()
     {
-        var home = sandbox.CreateFolder("suite-home", worldWritable: true);
+        var home = sandbox.CreateFolder("suite-home", ownedByNobody: true);
         var data = sandbox.CreateFolder("suite-data");
         File.WriteAllText(Path.Combine(data, "f"), "d");
         var r = sandbox.Run(["exec", "--home", $"{home}:/home/test", "--bind", $"{data}:/mnt/data", "--pwd", "/mnt/data", sandbox.Image, "sh", "-c", "pwd; cat f; echo $HOME; touch ~/h"]);

@@ -16,7 +16,7 @@ public sealed class EnvironmentBuilderTests : IDisposable
         bool clean = false,
         IReadOnlyList<(string, string)>? files = null,
         IReadOnlyList<string>? env = null) =>
-        EnvironmentBuilder.Build(host, clean, "/home/u", [new("SINGULARITY_NAME", "img")], files ?? [], env ?? [],
+        EnvironmentBuilder.Build(host, clean, "/home/u", "u", [new("SINGULARITY_NAME", "img")], files ?? [], env ?? [],
             new Messages(_stderr, MessageLevel.Info, 1000, 1));
 
     private static Dictionary<string, string> Initial(ContainerEnvironment e) => e.Initial.ToDictionary(kv => kv.Key, kv => kv.Value);
@@ -151,4 +151,25 @@ public sealed class EnvironmentBuilderTests : IDisposable
         Assert.Equal("/app", w["SING_USER_DEFINED_APPEND_PATH"]);
         Assert.DoesNotContain("FOO", w.Keys);
     }
+
+    [Fact]
+    public void USER_is_the_callers_name_when_the_host_passes_none_and_the_host_s_or_a_user_value_otherwise()
+    {
+        Assert.Equal("u", Initial(Build([]))["USER"]);
+        Assert.Equal("u", Initial(Build(new() { ["USER"] = "someone" }, clean: true))["USER"]);
+        Assert.Equal("someone", Initial(Build(new() { ["USER"] = "someone" }))["USER"]);
+        var e = Build(new() { ["SINGULARITYENV_USER"] = "chosen" });
+        Assert.False(Initial(e).ContainsKey("USER"));
+        Assert.Equal("chosen", User(e)["USER"]);
+    }
+
+    [Theory]
+    [InlineData(null, "/.singularity.d/libs")]
+    [InlineData("", "/.singularity.d/libs")]
+    [InlineData("/opt/lib", "/opt/lib:/.singularity.d/libs")]
+    [InlineData("/.singularity.d/libs:/opt/lib", "/.singularity.d/libs:/opt/lib")]
+    [InlineData("/opt/lib:/.singularity.d/libs", "/opt/lib:/.singularity.d/libs")]
+    [InlineData("/.singularity.d/libs2", "/.singularity.d/libs2:/.singularity.d/libs")]
+    public void The_libs_directory_is_appended_once(string? before, string after) =>
+        Assert.Equal(after, EnvironmentBuilder.AppendLibs(before));
 }

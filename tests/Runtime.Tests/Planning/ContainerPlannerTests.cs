@@ -18,14 +18,14 @@ public sealed class ContainerPlannerTests : IClassFixture<PlannerFixture>
     }
 
     private static List<string> Lines(ContainerPlan plan) =>
-        [.. plan.Ops.Where(o => o.Name is not "ENV" and not "EXEC" and not "FILE").Select(o => o.ToString())];
+        [.. plan.Ops.Where(o => o.Code is not OpCode.Env and not OpCode.Exec and not OpCode.File).Select(o => o.ToString())];
 
     private static Dictionary<string, string> Env(ContainerPlan plan) =>
-        plan.Ops.Where(o => o.Name == "ENV").Select(o => o.Args[0].Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+        plan.Ops.Where(o => o.Code == OpCode.Env).Select(o => o.Args[0].Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
 
     private static List<string> Exec(ContainerPlan plan) => [.. plan.Ops[^1].Args.Skip(1)];
 
-    private static string FileOp(ContainerPlan plan, string path) => plan.Ops.Single(o => o.Name == "FILE" && o.Args[0] == path).Args[1];
+    private static string FileOp(ContainerPlan plan, string path) => plan.Ops.Single(o => o.Code == OpCode.File && o.Args[0] == path).Args[1];
 
     [Fact]
     public void Typical_exec()
@@ -38,7 +38,7 @@ public sealed class ContainerPlannerTests : IClassFixture<PlannerFixture>
         Assert.Equal([$"CHDIR {_f.Home}/work", $"CHDIR {_f.Home}", "CHDIR /"], lines.TakeLast(3));
         Assert.DoesNotContain(lines, l => l.StartsWith("MKFILE /etc/", StringComparison.Ordinal));
         Assert.Equal("root:x:0:0:root:/root:/bin/sh\nu:x:1000:1000:A User:" + _f.Home + ":/bin/sh\n", FileOp(plan, "/etc/passwd"));
-        Assert.Equal("root:x:0:\ng:x:1000:\n", FileOp(plan, "/etc/group"));
+        Assert.Equal("root:x:0:\ng:x:1000:u\n", FileOp(plan, "/etc/group"));
         var env = Env(plan);
         Assert.Equal("host-foo", env["FOO"]);
         Assert.Equal(_f.Home, env["HOME"]);
@@ -46,7 +46,7 @@ public sealed class ContainerPlannerTests : IClassFixture<PlannerFixture>
         Assert.Equal("img", env["SINGULARITY_NAME"]);
         Assert.Equal(_f.Image, env["APPTAINER_CONTAINER"]);
         Assert.Equal(["/bin/sh", "-c", ShellWrapper.Script, "/.singularity.d/actions/exec", "id", "-u"], Exec(plan));
-        Assert.Equal("EXEC", plan.Ops[^1].Name);
+        Assert.Equal(OpCode.Exec, plan.Ops[^1].Code);
         Assert.Equal("6", plan.Ops[^1].Args[0]);
     }
 
@@ -207,7 +207,7 @@ public sealed class ContainerPlannerTests : IClassFixture<PlannerFixture>
     [Fact]
     public void Custom_home_and_no_home()
     {
-        var (plan, _) = _f.Plan(["exec", "-H", $"{_f.Data}:/home/custom", _f.Image, "true"]);
+        var (plan, _) = _f.Plan(["exec", "-H", $"{_f.Data}:/home/custom", _f.Image, "true"], config: "allow unowned home = yes");
         Assert.Contains($"BIND {_f.Data} /home/custom rw", Lines(plan));
         Assert.Equal("/home/custom", Env(plan)["HOME"]);
         Assert.Contains(":/home/custom:", FileOp(plan, "/etc/passwd"), StringComparison.Ordinal);
@@ -218,6 +218,27 @@ public sealed class ContainerPlannerTests : IClassFixture<PlannerFixture>
 
         var e = Assert.Throws<RuntimeFailureException>(() => _f.Plan(["exec", "-H", "/no/such/home", _f.Image, "true"]));
         Assert.Equal("--home: source /no/such/home does not exist on the host", e.Message);
+    }
+
+    [Fact]
+    public void A_custom_home_the_caller_does_not_own_is_refused_unless_allowed_or_the_caller_is_root()
+    {
+        var e = Assert.Throws<RuntimeFailureException>(() => _f.Plan(["exec", "-H", $"{_f.Data}:/home/custom", _f.Image, "true"]));
+        Assert.StartsWith($"--home {_f.Data}:/home/custom: home directory {_f.Data} is not owned by the calling user (it is owned by uid ", e.Message, StringComparison.Ordinal);
+        Assert.EndsWith("'allow unowned home = yes' in /etc/test.conf", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"BIND {_f.Data} /home/custom rw", Lines(_f.Plan(["exec", "-H", $"{_f.Data}:/home/custom", _f.Image, "true"], uid: 0).Plan));
+    }
+
+    [Fact]
+    public void The_user_op_is_a_new_namespace_a_shared_one_or_for_root_none()
+    {
+        Assert.Equal("USER 1000 1000", Lines(_f.Plan(["exec", _f.Image, "true"]).Plan)[0]);
+        Assert.Equal("USER_SHARED 1000 1000 4242 987654", Lines(_f.Plan(["exec", "--sharens", _f.Image, "true"]).Plan)[0]);
+        Assert.Equal("USER_HOST 0 1000", Lines(_f.Plan(["exec", _f.Image, "true"], uid: 0).Plan)[0]);
+        Assert.Equal("USER_HOST 0 1000", Lines(_f.Plan(["exec", "--sharens", _f.Image, "true"], uid: 0).Plan)[0]);
+        Assert.Equal("USER 0 1000", Lines(_f.Plan(["exec", "--no-privs", _f.Image, "true"], uid: 0).Plan)[0]);
+        Assert.Equal("USER_SHARED 0 1000 4242 987654", Lines(_f.Plan(["exec", "--no-privs", "--sharens", _f.Image, "true"], uid: 0).Plan)[0]);
+        Assert.Equal("USER 0 1000", Lines(_f.Plan(["exec", _f.Image, "true"], config: "root default capabilities = no", uid: 0).Plan)[0]);
     }
 
     [Fact]
@@ -236,7 +257,7 @@ public sealed class ContainerPlannerTests : IClassFixture<PlannerFixture>
         var (plan, messages) = _f.Plan(["exec", "-B", $"{_f.Data}:/opt/d", _f.Image, "true"], config: config);
         var lines = Lines(plan);
         Assert.Equal(["USER 1000 1000", "NAMESPACES 0 0", $"ROOT {_f.Image}", "CHDIR /"], lines);
-        Assert.DoesNotContain(plan.Ops, o => o.Name == "FILE");
+        Assert.DoesNotContain(plan.Ops, o => o.Code == OpCode.File);
         Assert.Contains("ignoring the requested binds: 'user bind control = no'", messages, StringComparison.Ordinal);
 
         var e = Assert.Throws<RuntimeFailureException>(() => _f.Plan(["exec", "-H", _f.Data, _f.Image, "true"], config: "user bind control = no"));
@@ -261,7 +282,10 @@ public sealed class ContainerPlannerTests : IClassFixture<PlannerFixture>
     public void Image_policy_limit_container_paths_on_component_boundaries()
     {
         var parent = Path.GetDirectoryName(_f.Image)!;
-        Assert.NotNull(_f.Plan(["exec", _f.Image, "true"], config: $"limit container paths = /nowhere, {parent}").Plan);
+        var admitted = _f.Plan(["exec", _f.Image, "true"], config: $"limit container paths = /nowhere, {parent}").Plan;
+        Assert.Equal(_f.Image, admitted.ImagePath);
+        Assert.Contains($"ROOT {_f.Image}", Lines(admitted));
+        Assert.Equal("true", Exec(admitted)[^1]);
         var e = Assert.Throws<RuntimeFailureException>(() => _f.Plan(["exec", _f.Image, "true"], config: $"limit container paths = {_f.Image[..^1]}"));
         Assert.Contains("is not under 'limit container paths", e.Message, StringComparison.Ordinal);
         e = Assert.Throws<RuntimeFailureException>(() => _f.Plan(["exec", _f.Image, "true"], config: "allow container dir = no"));

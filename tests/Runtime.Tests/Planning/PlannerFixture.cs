@@ -43,18 +43,20 @@ public sealed class PlannerFixture : IDisposable
         Dictionary<string, string>? env = null,
         string? cwd = null,
         Func<NvidiaFiles?>? nvidia = null,
-        string userHome = "/home/u")
+        string userHome = "/home/u",
+        uint uid = 1000)
     {
         var stderr = new StringWriter();
         var environment = env ?? new Dictionary<string, string> { ["FOO"] = "host-foo" };
         var invocation = CommandLineParser.Parse(args, environment);
         var messages = new Messages(stderr, invocation.Level, 1000, 1);
         var parsed = ConfigParser.Parse(config ?? string.Empty, "/etc/test.conf", messages);
-        var user = new HostUser(1000, 1000, "u", "A User", userHome, "/bin/bash", "g");
+        var user = new HostUser(uid, 1000, "u", "A User", userHome, "/bin/bash", "g");
         var input = new PlannerInput(invocation, parsed, user, environment, cwd ?? Root, messages)
         {
             NvidiaProbe = nvidia ?? (() => null),
             HostPathExists = _ => false,
+            Parent = () => new ParentProcess(4242, 987654),
         };
         var plan = new ContainerPlanner(input).Plan();
         return (plan, stderr.ToString());

@@ -42,6 +42,27 @@ public sealed class StartedStarter
         }
     }
 
+    /// <summary>The first line the payload printed on stdout; null when it ended or timed out first.</summary>
+    public string? WaitForFirstLine(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        lock (_gate)
+        {
+            while (_lines.Count == 0)
+            {
+                var left = deadline - DateTime.UtcNow;
+                if (_closedStreams == 2 || left <= TimeSpan.Zero)
+                {
+                    return null;
+                }
+
+                Monitor.Wait(_gate, left);
+            }
+
+            return _lines[0];
+        }
+    }
+
     internal void OnLine(string? line, bool isError)
     {
         lock (_gate)

@@ -1,3 +1,4 @@
+using CvmfsImages.Tests.Runtime.Support;
 using Xunit;
 
 namespace CvmfsImages.Tests.Runtime.Starter;
@@ -145,32 +146,66 @@ public sealed class StarterProcessTests(StarterSandbox sandbox)
     [InlineData("USR1", 128 + 10)]
     public void With_a_PID_namespace_other_signals_are_forwarded_too_and_kill_the_payload(string signal, int expected)
     {
-        var started = sandbox.Start([.. sandbox.Standard(pid: true), .. StarterSandbox.Shell("echo ready; exec sleep 600")]);
-
-        Assert.True(started.WaitForLine("ready", ReadyTimeout), "the payload never said ready: " + started.Stderr);
+        // The signal goes to sleep itself, not to the shell before it (busybox sh -c catches SIGINT for itself).
+        var (started, _) = StartSleeper(ignoreSignals: null);
         StarterSandbox.Signal(started.Process.Id, signal);
         var result = StarterSandbox.Run(started);
 
         Assert.True(result.ExitCode == expected, result.ToString());
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_signal_the_caller_ignores_stays_ignored_in_the_payload_and_only_SIGPIPE_and_SIGCHLD_are_reset(bool pid)
+    {
+        // As for any program it execs: a script's background job ignores INT and QUIT (POSIX), and so does its
+        // container. SIGPIPE and SIGCHLD are reset: the front end's .NET runtime ignores SIGPIPE, not the caller.
+        var result = StarterSandbox.Run(sandbox.Start([.. sandbox.Standard(pid), .. StarterSandbox.Exec("cat", "/proc/self/status")], ignoreSignals: "INT,USR2,PIPE,CHLD"));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("INT USR2", SignalDispositions.IgnoredNames(result.Stdout));
+    }
+
+    [Fact]
+    public void With_a_PID_namespace_a_signal_the_caller_ignores_is_forwarded_and_ignored_by_the_payload()
+    {
+        var (started, _) = StartSleeper(ignoreSignals: "INT");
+
+        // Sent in this order, they are forwarded in this order: had INT not been ignored, the payload would die of it.
+        StarterSandbox.Signal(started.Process.Id, "INT");
+        StarterSandbox.Signal(started.Process.Id, "TERM");
+        var result = StarterSandbox.Run(started);
+
+        Assert.True(result.ExitCode == 128 + 15, result.ToString());
+    }
+
     [Fact]
     public void When_the_outer_starter_is_killed_the_PID_namespace_and_the_payload_go_with_it()
     {
         // SIGKILL cannot be forwarded; PR_SET_PDEATHSIG on PID 1 ends the namespace instead of leaving an orphan.
-        var marker = "60" + Random.Shared.Next(1000, 9999).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var started = sandbox.Start([.. sandbox.Standard(pid: true), .. StarterSandbox.Shell($"echo ready; exec sleep {marker}")]);
-        Assert.True(started.WaitForLine("ready", ReadyTimeout), "the payload never said ready: " + started.Stderr);
-
-        // "ready" is printed just before the shell execs sleep: wait for the exec to have happened.
-        Assert.True(StarterSandbox.PollUntil(() => ProcessesWithCommandLine("sleep\0" + marker).Count > 0, ReadyTimeout), "the payload never exec'd sleep");
+        var (started, marker) = StartSleeper(ignoreSignals: null);
 
         StarterSandbox.Signal(started.Process.Id, "KILL");
         var result = StarterSandbox.Run(started);
 
         Assert.Equal(128 + 9, result.ExitCode);
-        StarterSandbox.PollUntil(() => ProcessesWithCommandLine("sleep\0" + marker).Count == 0, ReadyTimeout); // the kernel tears the namespace down
-        Assert.Empty(ProcessesWithCommandLine("sleep\0" + marker));
+        StarterSandbox.PollUntil(() => ProcessesWithCommandLine(marker).Count == 0, ReadyTimeout); // the kernel tears the namespace down
+        Assert.Empty(ProcessesWithCommandLine(marker));
+    }
+
+    /// <summary>
+    /// A PID-namespace run whose payload is <c>sleep MARKER</c>, returned once sleep has been exec'd: the shell says
+    /// "ready" just before its exec, and a signal that lands in between would test the shell, not the starter.
+    /// </summary>
+    private (StartedStarter Started, string Marker) StartSleeper(string? ignoreSignals)
+    {
+        var seconds = "60" + Random.Shared.Next(1000, 9999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var started = sandbox.Start([.. sandbox.Standard(pid: true), .. StarterSandbox.Shell($"echo ready; exec sleep {seconds}")], ignoreSignals: ignoreSignals);
+        Assert.True(started.WaitForLine("ready", ReadyTimeout), "the payload never said ready: " + started.Stderr);
+        var marker = "sleep\0" + seconds;
+        Assert.True(StarterSandbox.PollUntil(() => ProcessesWithCommandLine(marker).Count > 0, ReadyTimeout), "the payload never exec'd sleep");
+        return (started, marker);
     }
 
     private static List<int> ProcessesWithCommandLine(string commandLine)

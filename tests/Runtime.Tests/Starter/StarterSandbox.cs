@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using CvmfsImages.Tests.Runtime.Support;
 using CvmfsImages.TestSupport;
 using Xunit;
 
@@ -26,7 +27,7 @@ public sealed class StarterSandbox : IDisposable
     {
         Root = Directory.CreateTempSubdirectory("cvmfs-images-starter-").FullName;
         File.SetUnixFileMode(Root, Mode0755);
-        var binary = FindStarterBinary();
+        var binary = StarterBuild.Find();
         var busybox = RequiredTool.Find("busybox");
         if (binary is null)
         {
@@ -43,13 +44,8 @@ public sealed class StarterSandbox : IDisposable
         Starter = Path.Combine(Root, "starter");
         File.Copy(binary, Starter);
         File.SetUnixFileMode(Starter, Mode0755);
-        var walk = Path.Combine(Path.GetDirectoryName(binary)!, "starter-walk");
-        if (File.Exists(walk))
-        {
-            StarterWalk = Path.Combine(Root, "starter-walk");
-            File.Copy(walk, StarterWalk);
-            File.SetUnixFileMode(StarterWalk, Mode0755);
-        }
+        StarterWalk = CopyBuild(StarterBuild.Walk);
+        StarterAppArmorDenied = CopyBuild(StarterBuild.AppArmorDenied);
 
         Busybox = busybox;
         IsRoot = ReadStatusIds("Uid:") == 0;
@@ -101,6 +97,15 @@ public sealed class StarterSandbox : IDisposable
 
         return [Starter, StarterWalk];
     }
+
+    /// <summary>
+    /// The test build that answers as a kernel under AppArmor's user-namespace restriction and reads the restriction's
+    /// sysctl from <see cref="FakeAppArmorSysctl"/>; null when it is not built.
+    /// </summary>
+    public string? StarterAppArmorDenied { get; }
+
+    /// <summary>Where <see cref="StarterAppArmorDenied"/> reads kernel.apparmor_restrict_unprivileged_userns (Makefile).</summary>
+    public const string FakeAppArmorSysctl = "/run/cvmfs-images-test/apparmor_restrict_unprivileged_userns";
 
     public string Busybox { get; } = string.Empty;
 
@@ -206,9 +211,10 @@ public sealed class StarterSandbox : IDisposable
     /// Start the starter (as the unprivileged user, with an empty environment, as the front end does). With
     /// <paramref name="shellSetup"/> a shell runs that first (e.g. <c>exec 7&lt;/etc/hostname</c>) and then execs
     /// the rest; with <paramref name="privateMounts"/> (root only) all of it runs in a private mount namespace, so
-    /// the setup may mount things without touching the host.
+    /// the setup may mount things without touching the host. SIGINT and SIGQUIT start at their defaults, whatever
+    /// the test runner inherited; <paramref name="ignoreSignals"/> (e.g. <c>INT,PIPE</c>) starts those ignored.
     /// </summary>
-    public StartedStarter Start(IEnumerable<string> ops, string? shellSetup = null, bool privateMounts = false, bool rawArgv = false, string? starter = null)
+    public StartedStarter Start(IEnumerable<string> ops, string? shellSetup = null, bool privateMounts = false, bool rawArgv = false, string? starter = null, string? ignoreSignals = null, bool asRoot = false)
     {
         RequireReady();
         var info = new ProcessStartInfo
@@ -219,7 +225,7 @@ public sealed class StarterSandbox : IDisposable
             UseShellExecute = false,
             WorkingDirectory = Root,
         };
-        var command = new List<string>();
+        var command = new List<string>(SignalDispositions.Prefix(ignoreSignals));
         if (privateMounts)
         {
             command.AddRange([RequiredTool.Require("unshare", "util-linux"), "--mount", "--propagation", "private"]);
@@ -230,7 +236,12 @@ public sealed class StarterSandbox : IDisposable
             command.AddRange(["/bin/sh", "-c", $"{shellSetup ?? ":"}\nexec \"$@\"", "sh"]);
         }
 
-        if (_setpriv is not null)
+        if (asRoot && !IsRoot)
+        {
+            RequiredTool.SkipOrFail("this test runs the starter as root: run the tests as root (CI does)");
+        }
+
+        if (_setpriv is not null && !asRoot)
         {
             command.AddRange([_setpriv, "--reuid=" + Uid.ToString(CultureInfo.InvariantCulture), "--regid=" + Gid.ToString(CultureInfo.InvariantCulture), "--clear-groups"]);
         }
@@ -312,18 +323,19 @@ public sealed class StarterSandbox : IDisposable
         }
     }
 
-    private static string? FindStarterBinary()
+
+    private string? CopyBuild(string name)
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        var build = StarterBuild.Find(name);
+        if (build is null)
         {
-            var candidate = Path.Combine(dir.FullName, "Runtime", "starter", "build", "starter");
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
+            return null;
         }
 
-        return null;
+        var copy = Path.Combine(Root, name);
+        File.Copy(build, copy);
+        File.SetUnixFileMode(copy, Mode0755);
+        return copy;
     }
 
     private static int ReadStatusIds(string field)
