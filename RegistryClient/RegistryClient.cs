@@ -12,8 +12,9 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace CvmfsImages.Registry;
 
 /// <summary>
-/// A client for OCI Distribution / Docker Registry v2 registries: manifests, blobs, tags and pushes. One instance
-/// serves every registry; it is thread-safe and meant to live as long as the process.
+/// A client for OCI Distribution / Docker Registry v2 registries: manifests, blobs and tags (it reads; the tests'
+/// pusher in tests/TestSupport writes through <see cref="SendAsync"/>). One instance serves every registry; it is
+/// thread-safe and meant to live as long as the process.
 /// <para>
 /// Requests pass a chain of handlers (outermost first): retry of transient failures, authentication, a per-registry
 /// concurrency limit, logging, then the HTTP transport (redirects are followed by the client itself, so that the
@@ -84,8 +85,6 @@ public sealed partial class RegistryClient : IDisposable
 
     private static string PullScope(RepositoryName repository) => $"repository:{repository.Path}:pull";
 
-    private static string PushScope(RepositoryName repository) => $"repository:{repository.Path}:pull,push";
-
     private bool IsInsecure(string authority)
     {
         var registry = CredentialStore.Normalize(authority);
@@ -107,7 +106,8 @@ public sealed partial class RegistryClient : IDisposable
         return false;
     }
 
-    private RegistryEndpoint Origin(string registry) =>
+    /// <summary>The registry's own API endpoint (never a mirror).</summary>
+    internal RegistryEndpoint Origin(string registry) =>
         new(registry, HostRules.BaseUri(registry, _options.FindHost(registry)?.Insecure == true), IsMirror: false);
 
     private List<RegistryEndpoint> PullEndpoints(string registry)
@@ -140,8 +140,12 @@ public sealed partial class RegistryClient : IDisposable
         }
     }
 
-    /// <summary>Sends one request to a registry endpoint, authenticated for <paramref name="scope"/>.</summary>
-    private Task<HttpResponseMessage> SendAsync(
+    /// <summary>
+    /// Sends one request to a registry endpoint through the whole chain (retry, authentication for
+    /// <paramref name="scope"/>, concurrency limit, logging); the caller owns the response. Internal, and visible to
+    /// tests/TestSupport, whose pusher is the only writer.
+    /// </summary>
+    internal Task<HttpResponseMessage> SendAsync(
         RegistryEndpoint endpoint,
         HttpMethod method,
         string relative,
@@ -150,7 +154,8 @@ public sealed partial class RegistryClient : IDisposable
         CancellationToken cancellationToken) =>
         SendToAsync(endpoint.Resolve(relative), endpoint, method, scope, configure, cancellationToken);
 
-    private async Task<HttpResponseMessage> SendToAsync(
+    /// <inheritdoc cref="SendAsync"/>
+    internal async Task<HttpResponseMessage> SendToAsync(
         Uri uri,
         RegistryEndpoint endpoint,
         HttpMethod method,
@@ -177,7 +182,7 @@ public sealed partial class RegistryClient : IDisposable
     }
 
     /// <summary>The exception for a failed response: status, the registry's error codes (from a bounded body), a hint.</summary>
-    private async Task<RegistryException> ErrorAsync(HttpResponseMessage response, RegistryEndpoint endpoint, string what, string reference, CancellationToken cancellationToken)
+    internal async Task<RegistryException> ErrorAsync(HttpResponseMessage response, RegistryEndpoint endpoint, string what, string reference, CancellationToken cancellationToken)
     {
         var errors = new List<RegistryError>();
         var body = await BoundedContent.ReadPrefixAsync(response.Content, MaxErrorBodyBytes, cancellationToken);

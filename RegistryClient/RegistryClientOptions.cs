@@ -42,12 +42,6 @@ public sealed class RegistryClientOptions
     /// <summary>The cache's size bound in bytes; least recently used blobs are evicted beyond it.</summary>
     public long BlobCacheMaxBytes { get; set; } = 20L * 1024 * 1024 * 1024;
 
-    /// <summary>Blobs up to this size are pushed in one PUT; larger ones in chunks of <see cref="PushChunkSize"/>.</summary>
-    public long MonolithicUploadMaxBytes { get; set; } = 32L * 1024 * 1024;
-
-    /// <summary>The chunk size of chunked uploads. 64 KiB - 1 GiB.</summary>
-    public int PushChunkSize { get; set; } = 16 * 1024 * 1024;
-
     /// <summary>Tags asked for per page of a tag listing (the <c>n</c> parameter); 0: the registry's default page.</summary>
     public int TagPageSize { get; set; }
 
@@ -59,8 +53,6 @@ public sealed class RegistryClientOptions
         Range(nameof(RequestTimeout), RequestTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1));
         Range(nameof(RetryBaseDelay), RetryBaseDelay, TimeSpan.Zero, TimeSpan.FromMinutes(5));
         Range(nameof(MaxRetryDelay), MaxRetryDelay, RetryBaseDelay, TimeSpan.FromHours(1));
-        Range(nameof(MonolithicUploadMaxBytes), MonolithicUploadMaxBytes, 0, long.MaxValue);
-        Range(nameof(PushChunkSize), PushChunkSize, 64 * 1024, 1024 * 1024 * 1024);
         Range(nameof(TagPageSize), TagPageSize, 0, 100_000);
         if (BlobCacheDirectory is not null)
         {
