@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using CvmfsImages.Registry.Transport;
 using CvmfsImages.Sync.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -151,7 +152,7 @@ internal sealed partial class GitHubWebhookListener : IAsyncDisposable
             return (HttpStatusCode.RequestEntityTooLarge, "payload too large");
         }
 
-        var body = await ReadBoundedAsync(request.InputStream, _options.MaxWebhookBytes, _stop.Token);
+        var body = await BoundedContent.ReadAsync(request.InputStream, _options.MaxWebhookBytes, _stop.Token);
         if (body is null)
         {
             LogRejected(_logger, "body too large", request.Headers["X-GitHub-Delivery"]);
@@ -251,23 +252,4 @@ internal sealed partial class GitHubWebhookListener : IAsyncDisposable
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
             ? value.GetString()
             : null;
-
-    /// <summary>The body, or null when it is longer than <paramref name="max"/>.</summary>
-    private static async Task<byte[]?> ReadBoundedAsync(Stream stream, int max, CancellationToken cancellationToken)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await stream.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > max)
-            {
-                return null;
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return buffer.ToArray();
-    }
 }
