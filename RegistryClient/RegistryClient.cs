@@ -65,6 +65,8 @@ public sealed partial class RegistryClient : IDisposable
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
                 ConnectTimeout = TimeSpan.FromSeconds(30),
                 UseCookies = false,
+                // HTTP/2 multiplexes a registry's parallel requests on one connection; more when it limits streams.
+                EnableMultipleHttp2Connections = true,
             }
             : new NonDisposingHandler(innerHandler);
         var logging = new LoggingHandler(_logger, OnRequestCompleted) { InnerHandler = bottom };
@@ -171,6 +173,13 @@ public sealed partial class RegistryClient : IDisposable
         }
 
         using var request = new HttpRequestMessage(method, uri);
+        if (_options.EnableHttp2)
+        {
+            // Offered over TLS (ALPN), HTTP/2 is used; otherwise (plain HTTP, or no h2 offered) HTTP/1.1 as before.
+            request.Version = HttpVersion.Version20;
+            request.VersionPolicy = HttpVersionPolicy.RequestVersionOrLower;
+        }
+
         if (scope is not null)
         {
             request.Options.Set(RequestProperties.Scope, scope);

@@ -18,8 +18,15 @@ public sealed class RegistryClientOptions
     /// <summary>A Docker <c>config.json</c> whose <c>auths</c> provide credentials for hosts without their own; null: none.</summary>
     public string? DockerConfigPath { get; set; }
 
-    /// <summary>Requests in flight to one registry at once (until response headers). 1-256.</summary>
+    /// <summary>
+    /// Requests in flight to one registry at once (until response headers), so also the bound on parallel HEADs of a
+    /// resync per registry; over HTTP/2 they share one connection, over HTTP/1.1 each kept-alive connection is reused.
+    /// 1-256.
+    /// </summary>
     public int MaxConcurrentRequestsPerRegistry { get; set; } = 8;
+
+    /// <summary>Ask for HTTP/2, used where the registry offers it (TLS with ALPN); false: HTTP/1.1 only.</summary>
+    public bool EnableHttp2 { get; set; } = true;
 
     /// <summary>Retries of a transient failure (429, 500, 502, 503, 504, reset, timeout); 0 disables. 0-20.</summary>
     public int MaxRetries { get; set; } = 5;
