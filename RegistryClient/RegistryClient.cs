@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -38,6 +39,7 @@ public sealed partial class RegistryClient : IDisposable
     private readonly TimeProvider _time;
     private readonly HttpClient _http;
     private readonly BlobCache? _cache;
+    private readonly ConcurrentDictionary<string, RegistryEndpoint[]> _endpoints = new(StringComparer.Ordinal);
 
     /// <summary>Creates a client. The options are validated here (an <see cref="ArgumentException"/> names a bad key).</summary>
     /// <param name="options">Settings; not changed by the client.</param>
@@ -109,20 +111,20 @@ public sealed partial class RegistryClient : IDisposable
     }
 
     /// <summary>The registry's own API endpoint (never a mirror).</summary>
-    internal RegistryEndpoint Origin(string registry) =>
-        new(registry, HostRules.BaseUri(registry, _options.FindHost(registry)?.Insecure == true), IsMirror: false);
+    internal RegistryEndpoint Origin(string registry) => PullEndpoints(registry)[^1];
 
-    private List<RegistryEndpoint> PullEndpoints(string registry)
-    {
-        var endpoints = new List<RegistryEndpoint>(2);
-        if (_options.FindHost(registry)?.Mirror is { } mirror)
+    /// <summary>
+    /// The mirror (when configured) and the origin, built once per registry: a resync's thousands of requests to one
+    /// registry parse no base URL again.
+    /// </summary>
+    private RegistryEndpoint[] PullEndpoints(string registry) =>
+        _endpoints.GetOrAdd(registry, static (name, options) =>
         {
-            endpoints.Add(new RegistryEndpoint(registry, new Uri(mirror.TrimEnd('/') + "/"), IsMirror: true));
-        }
-
-        endpoints.Add(Origin(registry));
-        return endpoints;
-    }
+            var origin = new RegistryEndpoint(name, HostRules.BaseUri(name, options.FindHost(name)?.Insecure == true), IsMirror: false);
+            return options.FindHost(name)?.Mirror is { } mirror
+                ? [new RegistryEndpoint(name, new Uri(mirror.TrimEnd('/') + "/"), IsMirror: true), origin]
+                : [origin];
+        }, _options);
 
     /// <summary>Runs a pull against the mirror first (when configured), then the origin.</summary>
     private async Task<T> PullAsync<T>(string registry, string what, Func<RegistryEndpoint, Task<T>> action, CancellationToken cancellationToken)
@@ -134,7 +136,7 @@ public sealed partial class RegistryClient : IDisposable
             {
                 return await action(endpoints[i]);
             }
-            catch (Exception ex) when (i < endpoints.Count - 1 && !cancellationToken.IsCancellationRequested
+            catch (Exception ex) when (i < endpoints.Length - 1 && !cancellationToken.IsCancellationRequested
                                        && ex is RegistryException or HttpRequestException or IOException)
             {
                 Log.MirrorFailed(_logger, endpoints[i].BaseUri.Authority, what, ex.Message);

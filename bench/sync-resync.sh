@@ -7,8 +7,8 @@
 # start. Also: a 50,000-line list, parsed and planned with no network at all (`validate --offline`, and `sync --once`
 # of 50,000 digest pins that are all current: a pin names itself, so an unchanged pin costs no request).
 # The resync and the peer run alternately RUNS times (default 3) and their medians are compared (target <= 1.10 x).
-# PINS=0 skips the 50,000-line parts. EXE=/path/to/cvmfs-image-sync measures that build (e.g. the ReadyToRun publish
-# of deploy/) instead of a plain `dotnet build`.
+# PINS=0 skips the 50,000-line parts. Measures the build deploy/ installs (self-contained ReadyToRun publish); DEV=1
+# a plain `dotnet build` (JIT), EXE=/path/to/cvmfs-image-sync any other build.
 # Needs: docker-registry, curl, sha256sum, gzip, tar, jq-free bash. Usage: bench/sync-resync.sh [N] [RUNS]
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
@@ -21,10 +21,14 @@ registry_bin=$(command -v docker-registry || echo /usr/bin/docker-registry)
 
 if [ -n "${EXE:-}" ]; then
   exe=$EXE
-else
-  echo "== build"
+elif [ "${DEV:-0}" = 1 ]; then
+  echo "== build (dotnet build, JIT)"
   dotnet build SyncService -c Release -nologo -clp:NoSummary -v q >/dev/null
   exe=SyncService/bin/Release/net10.0/cvmfs-image-sync
+else
+  echo "== publish as deploy/ does (self-contained, ReadyToRun)"
+  dotnet publish SyncService -c Release -r linux-x64 --self-contained -p:PublishReadyToRun=true -o "$work/bin" -nologo -clp:NoSummary -v q >/dev/null
+  exe=$work/bin/cvmfs-image-sync
 fi
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
