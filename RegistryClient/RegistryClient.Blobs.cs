@@ -48,20 +48,6 @@ public sealed partial class RegistryClient
         return _cache is null || blob.Size > _options.BlobCacheMaxBytes ? verified : _cache.Wrap(verified, blob.Digest, blob.Size);
     }
 
-    /// <summary>True when the repository has the blob (HEAD).</summary>
-    public async Task<bool> BlobExistsAsync(RepositoryName repository, Digest digest, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(repository);
-        var endpoint = Origin(repository.Registry);
-        using var response = await SendAsync(endpoint, HttpMethod.Head, $"v2/{repository.Path}/blobs/{digest}", PullScope(repository), null, cancellationToken);
-        if (response.StatusCode == HttpStatusCode.NotFound)
-        {
-            return false;
-        }
-
-        return response.IsSuccessStatusCode ? true : throw await ErrorAsync(response, endpoint, "blob", $"{repository}@{digest}", cancellationToken);
-    }
-
     /// <summary>Reads a small blob (a config) completely, verified, refusing one larger than <paramref name="max"/>.</summary>
     private async Task<byte[]> ReadSmallBlobAsync(RepositoryName repository, Descriptor blob, int max, CancellationToken cancellationToken)
     {

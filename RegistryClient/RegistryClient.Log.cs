@@ -5,7 +5,7 @@ namespace CvmfsImages.Registry;
 
 public sealed partial class RegistryClient
 {
-    /// <summary>The client's log events (ids 1100-1199). URLs appear without queries; no credentials or tokens ever.</summary>
+    /// <summary>The client's log events (ids 1100-1199; 1110 and 1112 were the pushes', which moved to tests/TestSupport). URLs appear without queries; no credentials or tokens ever.</summary>
     internal static partial class Log
     {
         [LoggerMessage(EventId = 1101, Level = LogLevel.Debug, Message = "{Method} {Authority}{Path} -> {Status} in {ElapsedMs:0.#} ms")]
@@ -38,14 +38,8 @@ public sealed partial class RegistryClient
         [LoggerMessage(EventId = 1109, Level = LogLevel.Information, Message = "Cache over {MaxBytes} bytes: evicted {Count} blobs ({Bytes} bytes)")]
         public static partial void CacheEvicted(ILogger logger, long maxBytes, int count, long bytes);
 
-        [LoggerMessage(EventId = 1110, Level = LogLevel.Debug, Message = "Blob {Digest} already in {Repository}, or mounted from {From}")]
-        public static partial void BlobPresent(ILogger logger, Digest digest, RepositoryName repository, RepositoryName? from);
-
         [LoggerMessage(EventId = 1111, Level = LogLevel.Debug, Message = "Blob {Digest} redirected to {Authority}")]
         public static partial void BlobRedirected(ILogger logger, Digest digest, string authority);
-
-        [LoggerMessage(EventId = 1112, Level = LogLevel.Debug, Message = "Uploaded blob {Digest} ({Size} bytes) to {Repository} in {Chunks} request(s)")]
-        public static partial void BlobUploaded(ILogger logger, Digest digest, long size, RepositoryName repository, int chunks);
 
         [LoggerMessage(EventId = 1113, Level = LogLevel.Warning, Message = "Blob cache: {Message}")]
         public static partial void CacheProblem(ILogger logger, string message, Exception exception);

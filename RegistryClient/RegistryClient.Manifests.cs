@@ -143,13 +143,11 @@ public sealed partial class RegistryClient
         return candidates.FirstOrDefault(c => c.Platform == platform) ?? candidates.FirstOrDefault();
     }
 
-    private static void AcceptManifests(HttpRequestMessage request)
-    {
-        foreach (var mediaType in MediaTypes.ManifestAccept)
-        {
-            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(mediaType));
-        }
-    }
+    /// <summary>The Accept header of manifest requests, joined once (not parsed into header objects per request).</summary>
+    private static readonly string ManifestAcceptHeader = string.Join(", ", MediaTypes.ManifestAccept);
+
+    private static void AcceptManifests(HttpRequestMessage request) =>
+        request.Headers.TryAddWithoutValidation("Accept", ManifestAcceptHeader);
 
     private static string ManifestPath(ImageReference reference) => $"v2/{reference.Path}/manifests/{reference.Identifier}";
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -12,8 +13,9 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace CvmfsImages.Registry;
 
 /// <summary>
-/// A client for OCI Distribution / Docker Registry v2 registries: manifests, blobs, tags and pushes. One instance
-/// serves every registry; it is thread-safe and meant to live as long as the process.
+/// A client for OCI Distribution / Docker Registry v2 registries: manifests, blobs and tags (it reads; the tests'
+/// pusher in tests/TestSupport writes through <see cref="SendAsync"/>). One instance serves every registry; it is
+/// thread-safe and meant to live as long as the process.
 /// <para>
 /// Requests pass a chain of handlers (outermost first): retry of transient failures, authentication, a per-registry
 /// concurrency limit, logging, then the HTTP transport (redirects are followed by the client itself, so that the
@@ -37,6 +39,7 @@ public sealed partial class RegistryClient : IDisposable
     private readonly TimeProvider _time;
     private readonly HttpClient _http;
     private readonly BlobCache? _cache;
+    private readonly ConcurrentDictionary<string, RegistryEndpoint[]> _endpoints = new(StringComparer.Ordinal);
 
     /// <summary>Creates a client. The options are validated here (an <see cref="ArgumentException"/> names a bad key).</summary>
     /// <param name="options">Settings; not changed by the client.</param>
@@ -64,6 +67,8 @@ public sealed partial class RegistryClient : IDisposable
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
                 ConnectTimeout = TimeSpan.FromSeconds(30),
                 UseCookies = false,
+                // HTTP/2 multiplexes a registry's parallel requests on one connection; more when it limits streams.
+                EnableMultipleHttp2Connections = true,
             }
             : new NonDisposingHandler(innerHandler);
         var logging = new LoggingHandler(_logger, OnRequestCompleted) { InnerHandler = bottom };
@@ -83,8 +88,6 @@ public sealed partial class RegistryClient : IDisposable
     internal void OnRequestCompleted(RegistryRequestEventArgs args) => RequestCompleted?.Invoke(this, args);
 
     private static string PullScope(RepositoryName repository) => $"repository:{repository.Path}:pull";
-
-    private static string PushScope(RepositoryName repository) => $"repository:{repository.Path}:pull,push";
 
     private bool IsInsecure(string authority)
     {
@@ -107,20 +110,21 @@ public sealed partial class RegistryClient : IDisposable
         return false;
     }
 
-    private RegistryEndpoint Origin(string registry) =>
-        new(registry, HostRules.BaseUri(registry, _options.FindHost(registry)?.Insecure == true), IsMirror: false);
+    /// <summary>The registry's own API endpoint (never a mirror).</summary>
+    internal RegistryEndpoint Origin(string registry) => PullEndpoints(registry)[^1];
 
-    private List<RegistryEndpoint> PullEndpoints(string registry)
-    {
-        var endpoints = new List<RegistryEndpoint>(2);
-        if (_options.FindHost(registry)?.Mirror is { } mirror)
+    /// <summary>
+    /// The mirror (when configured) and the origin, built once per registry: a resync's thousands of requests to one
+    /// registry parse no base URL again.
+    /// </summary>
+    private RegistryEndpoint[] PullEndpoints(string registry) =>
+        _endpoints.GetOrAdd(registry, static (name, options) =>
         {
-            endpoints.Add(new RegistryEndpoint(registry, new Uri(mirror.TrimEnd('/') + "/"), IsMirror: true));
-        }
-
-        endpoints.Add(Origin(registry));
-        return endpoints;
-    }
+            var origin = new RegistryEndpoint(name, HostRules.BaseUri(name, options.FindHost(name)?.Insecure == true), IsMirror: false);
+            return options.FindHost(name)?.Mirror is { } mirror
+                ? [new RegistryEndpoint(name, new Uri(mirror.TrimEnd('/') + "/"), IsMirror: true), origin]
+                : [origin];
+        }, _options);
 
     /// <summary>Runs a pull against the mirror first (when configured), then the origin.</summary>
     private async Task<T> PullAsync<T>(string registry, string what, Func<RegistryEndpoint, Task<T>> action, CancellationToken cancellationToken)
@@ -132,7 +136,7 @@ public sealed partial class RegistryClient : IDisposable
             {
                 return await action(endpoints[i]);
             }
-            catch (Exception ex) when (i < endpoints.Count - 1 && !cancellationToken.IsCancellationRequested
+            catch (Exception ex) when (i < endpoints.Length - 1 && !cancellationToken.IsCancellationRequested
                                        && ex is RegistryException or HttpRequestException or IOException)
             {
                 Log.MirrorFailed(_logger, endpoints[i].BaseUri.Authority, what, ex.Message);
@@ -140,8 +144,12 @@ public sealed partial class RegistryClient : IDisposable
         }
     }
 
-    /// <summary>Sends one request to a registry endpoint, authenticated for <paramref name="scope"/>.</summary>
-    private Task<HttpResponseMessage> SendAsync(
+    /// <summary>
+    /// Sends one request to a registry endpoint through the whole chain (retry, authentication for
+    /// <paramref name="scope"/>, concurrency limit, logging); the caller owns the response. Internal, and visible to
+    /// tests/TestSupport, whose pusher is the only writer.
+    /// </summary>
+    internal Task<HttpResponseMessage> SendAsync(
         RegistryEndpoint endpoint,
         HttpMethod method,
         string relative,
@@ -150,7 +158,8 @@ public sealed partial class RegistryClient : IDisposable
         CancellationToken cancellationToken) =>
         SendToAsync(endpoint.Resolve(relative), endpoint, method, scope, configure, cancellationToken);
 
-    private async Task<HttpResponseMessage> SendToAsync(
+    /// <inheritdoc cref="SendAsync"/>
+    internal async Task<HttpResponseMessage> SendToAsync(
         Uri uri,
         RegistryEndpoint endpoint,
         HttpMethod method,
@@ -166,6 +175,13 @@ public sealed partial class RegistryClient : IDisposable
         }
 
         using var request = new HttpRequestMessage(method, uri);
+        if (_options.EnableHttp2)
+        {
+            // Offered over TLS (ALPN), HTTP/2 is used; otherwise (plain HTTP, or no h2 offered) HTTP/1.1 as before.
+            request.Version = HttpVersion.Version20;
+            request.VersionPolicy = HttpVersionPolicy.RequestVersionOrLower;
+        }
+
         if (scope is not null)
         {
             request.Options.Set(RequestProperties.Scope, scope);
@@ -177,7 +193,7 @@ public sealed partial class RegistryClient : IDisposable
     }
 
     /// <summary>The exception for a failed response: status, the registry's error codes (from a bounded body), a hint.</summary>
-    private async Task<RegistryException> ErrorAsync(HttpResponseMessage response, RegistryEndpoint endpoint, string what, string reference, CancellationToken cancellationToken)
+    internal async Task<RegistryException> ErrorAsync(HttpResponseMessage response, RegistryEndpoint endpoint, string what, string reference, CancellationToken cancellationToken)
     {
         var errors = new List<RegistryError>();
         var body = await BoundedContent.ReadPrefixAsync(response.Content, MaxErrorBodyBytes, cancellationToken);

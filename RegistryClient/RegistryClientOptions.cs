@@ -18,8 +18,15 @@ public sealed class RegistryClientOptions
     /// <summary>A Docker <c>config.json</c> whose <c>auths</c> provide credentials for hosts without their own; null: none.</summary>
     public string? DockerConfigPath { get; set; }
 
-    /// <summary>Requests in flight to one registry at once (until response headers). 1-256.</summary>
+    /// <summary>
+    /// Requests in flight to one registry at once (until response headers), so also the bound on parallel HEADs of a
+    /// resync per registry; over HTTP/2 they share one connection, over HTTP/1.1 each kept-alive connection is reused.
+    /// 1-256.
+    /// </summary>
     public int MaxConcurrentRequestsPerRegistry { get; set; } = 8;
+
+    /// <summary>Ask for HTTP/2, used where the registry offers it (TLS with ALPN); false: HTTP/1.1 only.</summary>
+    public bool EnableHttp2 { get; set; } = true;
 
     /// <summary>Retries of a transient failure (429, 500, 502, 503, 504, reset, timeout); 0 disables. 0-20.</summary>
     public int MaxRetries { get; set; } = 5;
@@ -42,12 +49,6 @@ public sealed class RegistryClientOptions
     /// <summary>The cache's size bound in bytes; least recently used blobs are evicted beyond it.</summary>
     public long BlobCacheMaxBytes { get; set; } = 20L * 1024 * 1024 * 1024;
 
-    /// <summary>Blobs up to this size are pushed in one PUT; larger ones in chunks of <see cref="PushChunkSize"/>.</summary>
-    public long MonolithicUploadMaxBytes { get; set; } = 32L * 1024 * 1024;
-
-    /// <summary>The chunk size of chunked uploads. 64 KiB - 1 GiB.</summary>
-    public int PushChunkSize { get; set; } = 16 * 1024 * 1024;
-
     /// <summary>Tags asked for per page of a tag listing (the <c>n</c> parameter); 0: the registry's default page.</summary>
     public int TagPageSize { get; set; }
 
@@ -59,8 +60,6 @@ public sealed class RegistryClientOptions
         Range(nameof(RequestTimeout), RequestTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1));
         Range(nameof(RetryBaseDelay), RetryBaseDelay, TimeSpan.Zero, TimeSpan.FromMinutes(5));
         Range(nameof(MaxRetryDelay), MaxRetryDelay, RetryBaseDelay, TimeSpan.FromHours(1));
-        Range(nameof(MonolithicUploadMaxBytes), MonolithicUploadMaxBytes, 0, long.MaxValue);
-        Range(nameof(PushChunkSize), PushChunkSize, 64 * 1024, 1024 * 1024 * 1024);
         Range(nameof(TagPageSize), TagPageSize, 0, 100_000);
         if (BlobCacheDirectory is not null)
         {

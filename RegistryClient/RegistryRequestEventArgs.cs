@@ -6,11 +6,17 @@ namespace CvmfsImages.Registry;
 public sealed class RegistryRequestEventArgs : EventArgs
 {
     public RegistryRequestEventArgs(string registry, string method, HttpStatusCode? statusCode, TimeSpan elapsed)
+        : this(registry, method, statusCode, elapsed, httpVersion: null)
+    {
+    }
+
+    public RegistryRequestEventArgs(string registry, string method, HttpStatusCode? statusCode, TimeSpan elapsed, Version? httpVersion)
     {
         Registry = registry;
         Method = method;
         StatusCode = statusCode;
         Elapsed = elapsed;
+        HttpVersion = httpVersion;
     }
 
     /// <summary>The host (with port) the request went to.</summary>
@@ -21,6 +27,9 @@ public sealed class RegistryRequestEventArgs : EventArgs
 
     /// <summary>The response status, or null when no response came (network failure, timeout).</summary>
     public HttpStatusCode? StatusCode { get; }
+
+    /// <summary>The HTTP version of the response (1.1, 2.0), or null when no response came.</summary>
+    public Version? HttpVersion { get; }
 
     /// <summary>Time until the response headers (or the failure).</summary>
     public TimeSpan Elapsed { get; }

@@ -2,18 +2,30 @@ using System.Buffers;
 
 namespace CvmfsImages.Registry.Transport;
 
-/// <summary>Reads response bodies up to a bound: registries and token servers are not trusted to send small bodies.</summary>
-internal static class BoundedContent
+/// <summary>
+/// Reads bodies up to a bound: registries, token servers and any other peer are not trusted to send small bodies. The
+/// one bounded reader of the code base: the sync service's GitHub client and webhook read through it too.
+/// </summary>
+public static class BoundedContent
 {
     /// <summary>The body, or null when it is longer than <paramref name="max"/> bytes (read no further than that).</summary>
     public static async Task<byte[]?> ReadAsync(HttpContent content, int max, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(content);
         if (content.Headers.ContentLength > max)
         {
             return null;
         }
 
         await using var stream = await content.ReadAsStreamAsync(cancellationToken);
+        return await ReadAsync(stream, max, cancellationToken);
+    }
+
+    /// <summary>The rest of the stream, or null when it is longer than <paramref name="max"/> bytes (read no further than that).</summary>
+    public static async Task<byte[]?> ReadAsync(Stream stream, int max, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentOutOfRangeException.ThrowIfNegative(max);
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(max + 1, 1024 * 1024));
         try
         {
@@ -39,6 +51,7 @@ internal static class BoundedContent
     /// <summary>Up to <paramref name="max"/> bytes of the body (the rest ignored), for error messages; never throws on I/O.</summary>
     public static async Task<byte[]> ReadPrefixAsync(HttpContent content, int max, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(content);
         try
         {
             await using var stream = await content.ReadAsStreamAsync(cancellationToken);

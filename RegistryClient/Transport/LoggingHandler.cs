@@ -24,10 +24,12 @@ internal sealed class LoggingHandler : DelegatingHandler
         var uri = request.RequestUri!;
         var started = Stopwatch.GetTimestamp();
         HttpStatusCode? status = null;
+        Version? version = null;
         try
         {
             var response = await base.SendAsync(request, cancellationToken);
             status = response.StatusCode;
+            version = response.Version;
             return response;
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException)
@@ -38,12 +40,13 @@ internal sealed class LoggingHandler : DelegatingHandler
         finally
         {
             var elapsed = Stopwatch.GetElapsedTime(started);
-            if (status is { } s)
+            // Guarded: the path is a new string per request, wasted when Debug is off.
+            if (status is { } s && _logger.IsEnabled(LogLevel.Debug))
             {
                 RegistryClient.Log.Request(_logger, request.Method.Method, uri.Authority, uri.AbsolutePath, (int)s, elapsed.TotalMilliseconds);
             }
 
-            _completed(new RegistryRequestEventArgs(uri.Authority, request.Method.Method, status, elapsed));
+            _completed(new RegistryRequestEventArgs(uri.Authority, request.Method.Method, status, elapsed, version));
         }
     }
 }

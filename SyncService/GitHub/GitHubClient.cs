@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using CvmfsImages.Registry.Transport;
 using CvmfsImages.Sync.GitHub.Api;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -356,29 +357,9 @@ internal sealed partial class GitHubClient : IDisposable
         }
     }
 
-    private static async Task<byte[]> ReadBoundedAsync(HttpContent content, int max, string relative, string what, CancellationToken cancellationToken)
-    {
-        if (content.Headers.ContentLength > max)
-        {
-            throw new GitHubException(Invariant($"GitHub's {what} for {relative} is larger than {max} bytes"), null, relative);
-        }
-
-        await using var stream = await content.ReadAsStreamAsync(cancellationToken);
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await stream.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > max)
-            {
-                throw new GitHubException(Invariant($"GitHub's {what} for {relative} is larger than {max} bytes"), null, relative);
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return buffer.ToArray();
-    }
+    private static async Task<byte[]> ReadBoundedAsync(HttpContent content, int max, string relative, string what, CancellationToken cancellationToken) =>
+        await BoundedContent.ReadAsync(content, max, cancellationToken)
+        ?? throw new GitHubException(Invariant($"GitHub's {what} for {relative} is larger than {max} bytes"), null, relative);
 
     /// <summary>Sends one request, waiting out rate limits; the caller owns (and disposes) the answer.</summary>
     private async Task<HttpResponseMessage> SendAsync(string relative, Func<HttpRequestMessage> create, CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using CvmfsImages.Registry.Transport;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
@@ -87,7 +88,7 @@ internal sealed partial class GitHubWebhookListener
         byte[]? body;
         try
         {
-            body = await ReadBoundedAsync(request.Body, _options.MaxWebhookBytes, ct);
+            body = await BoundedContent.ReadAsync(request.Body, _options.MaxWebhookBytes, ct);
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
@@ -193,23 +194,4 @@ internal sealed partial class GitHubWebhookListener
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
             ? value.GetString()
             : null;
-
-    /// <summary>The body, or null when it is longer than <paramref name="max"/>.</summary>
-    private static async Task<byte[]?> ReadBoundedAsync(Stream stream, int max, CancellationToken cancellationToken)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await stream.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > max)
-            {
-                return null;
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return buffer.ToArray();
-    }
 }

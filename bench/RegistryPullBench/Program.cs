@@ -1,17 +1,18 @@
 using System.Diagnostics;
-using System.Formats.Tar;
 using System.Globalization;
-using System.IO.Compression;
-using System.Security.Cryptography;
-using System.Text;
 using CvmfsImages.Registry;
 using CvmfsImages.Registry.Names;
+using CvmfsImages.TestSupport.Images;
 
 // Usage:
 //   RegistryPullBench push REFERENCE MEGABYTES   two gzip tar layers of pseudo-random data, MEGABYTES in all
 //   RegistryPullBench pull REFERENCE CACHE_DIR   resolve linux/amd64 and read every blob into the (empty) cache
+//   RegistryPullBench heads REFERENCE N          N HEADs of REFERENCE's tag (16 at a time), through RegistryClient
+//                                                and through a bare HttpClient: the client's own cost per request
 // Exit codes: 0 done, 1 failure (message on stderr), 2 usage.
-if (args.Length != 3 || args[0] is not ("push" or "pull"))
+// The image is built and pushed by tests/TestSupport (TestImage, RegistryPusher); the pull is ImagePuller, the same
+// code the cross-process cache test runs: what is timed is RegistryClient's resolve and blob reads.
+if (args.Length != 3 || args[0] is not ("push" or "pull" or "heads"))
 {
     await Console.Error.WriteLineAsync("usage: RegistryPullBench push REFERENCE MEGABYTES | pull REFERENCE CACHE_DIR");
     return 2;
@@ -20,9 +21,31 @@ if (args.Length != 3 || args[0] is not ("push" or "pull"))
 try
 {
     var reference = ImageReference.Parse(args[1]);
-    return args[0] == "push"
-        ? await Bench.PushAsync(reference, int.Parse(args[2], CultureInfo.InvariantCulture))
-        : await Bench.PullAsync(reference, Path.GetFullPath(args[2]));
+    if (args[0] == "push")
+    {
+        var half = int.Parse(args[2], CultureInfo.InvariantCulture) * 1024L * 1024 / 2;
+        using var pusher = new RegistryClient(new RegistryClientOptions());
+        var image = await TestImage.Create()
+            .WithRandomLayer("data/layer0.bin", half, seed: 0, LayerCompression.Gzip)
+            .WithRandomLayer("data/layer1.bin", half, seed: 1, LayerCompression.Gzip)
+            .PushAsync(pusher, reference);
+        var layers = image.Manifest.Layers;
+        Console.WriteLine($"pushed {reference} {image.Digest}: {layers.Sum(l => l.Descriptor.Size) / 1e6:0.0} MB in {layers.Count} layers");
+        return 0;
+    }
+
+    if (args[0] == "heads")
+    {
+        await HeadsAsync(reference, int.Parse(args[2], CultureInfo.InvariantCulture));
+        return 0;
+    }
+
+    var options = new RegistryClientOptions { BlobCacheDirectory = Path.GetFullPath(args[2]), BlobCacheMaxBytes = 64L * 1024 * 1024 * 1024 };
+    using var client = new RegistryClient(options);
+    var watch = Stopwatch.StartNew();
+    var pulled = await ImagePuller.PullEveryBlobAsync(client, reference, Platform.LinuxAmd64, CancellationToken.None);
+    Console.WriteLine($"pulled {pulled.CompressedSize / 1e6:0.0} MB in {watch.Elapsed.TotalSeconds:0.000} s (in-process)");
+    return 0;
 }
 catch (Exception ex) when (ex is RegistryException or FormatException or IOException)
 {
@@ -30,67 +53,35 @@ catch (Exception ex) when (ex is RegistryException or FormatException or IOExcep
     return 1;
 }
 
-internal static class Bench
+// CPU and wall time of N HEADs, 16 in flight: RegistryClient.ResolveDigestAsync against a bare HttpClient HEAD (same
+// Accept header, no handler chain), three rounds each after a warm-up round, alternating.
+static async Task HeadsAsync(ImageReference reference, int n)
 {
-    public static async Task<int> PushAsync(ImageReference reference, int megabytes)
+    using var client = new RegistryClient(new RegistryClientOptions { MaxConcurrentRequestsPerRegistry = 16 });
+    using var bare = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
+    var uri = new Uri($"http://{reference.Registry}/v2/{reference.Path}/manifests/{reference.Tag}");
+    var accept = string.Join(", ", MediaTypes.ManifestAccept);
+    async Task Ours() => await Parallel.ForEachAsync(Enumerable.Range(0, n), new ParallelOptions { MaxDegreeOfParallelism = 16 },
+        async (_, ct) => await client.ResolveDigestAsync(reference, ct));
+    async Task Bare() => await Parallel.ForEachAsync(Enumerable.Range(0, n), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (_, ct) =>
     {
-        using var client = new RegistryClient(new RegistryClientOptions());
-        var layers = new List<(Descriptor Descriptor, string DiffId)>();
-        for (var i = 0; i < 2; i++)
-        {
-            var (blob, diffId) = Layer(megabytes * 1024L * 1024 / 2, seed: i);
-            var descriptor = new Descriptor(MediaTypes.OciLayerGzip, Digest.Sha256(blob), blob.Length);
-            await client.PushBlobAsync(reference.Repository, new MemoryStream(blob), descriptor.Digest, blob.Length, CancellationToken.None);
-            layers.Add((descriptor, diffId));
-        }
-
-        var diffIds = string.Join(',', layers.Select(l => $"\"{l.DiffId}\""));
-        var config = Encoding.UTF8.GetBytes(
-            "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[" + diffIds + "]}}");
-        var configDigest = Digest.Sha256(config);
-        await client.PushBlobAsync(reference.Repository, new MemoryStream(config), configDigest, config.Length, CancellationToken.None);
-        var layerJson = string.Join(',', layers.Select(l =>
-            $"{{\"mediaType\":\"{l.Descriptor.MediaType}\",\"digest\":\"{l.Descriptor.Digest}\",\"size\":{l.Descriptor.Size}}}"));
-        var manifest = Encoding.UTF8.GetBytes(
-            $"{{\"schemaVersion\":2,\"mediaType\":\"{MediaTypes.OciManifest}\",\"config\":{{\"mediaType\":\"{MediaTypes.OciConfig}\",\"digest\":\"{configDigest}\",\"size\":{config.Length}}},\"layers\":[{layerJson}]}}");
-        var digest = await client.PushManifestAsync(reference, manifest, MediaTypes.OciManifest, CancellationToken.None);
-        Console.WriteLine($"pushed {reference} {digest}: {layers.Sum(l => l.Descriptor.Size) / 1e6:0.0} MB in {layers.Count} layers");
-        return 0;
-    }
-
-    public static async Task<int> PullAsync(ImageReference reference, string cacheDirectory)
+        using var request = new HttpRequestMessage(HttpMethod.Head, uri);
+        request.Headers.TryAddWithoutValidation("Accept", accept);
+        using var response = await bare.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        response.EnsureSuccessStatusCode();
+    });
+    await Ours();
+    await Bare();
+    for (var round = 0; round < 3; round++)
     {
-        var options = new RegistryClientOptions { BlobCacheDirectory = cacheDirectory, BlobCacheMaxBytes = 64L * 1024 * 1024 * 1024 };
-        using var client = new RegistryClient(options);
-        var watch = Stopwatch.StartNew();
-        var image = await client.ResolveImageAsync(reference, Platform.LinuxAmd64, CancellationToken.None);
-        await Task.WhenAll(image.Layers.Select(async layer =>
+        foreach (var (name, body) in new[] { ("RegistryClient", (Func<Task>)Ours), ("bare HttpClient", Bare) })
         {
-            await using var stream = await client.OpenBlobAsync(reference.Repository, layer, CancellationToken.None);
-            await stream.CopyToAsync(Stream.Null, 1024 * 1024);
-        }));
-        Console.WriteLine($"pulled {image.CompressedSize / 1e6:0.0} MB in {watch.Elapsed.TotalSeconds:0.000} s (in-process)");
-        return 0;
-    }
-
-    // A gzip tar holding one file of pseudo-random bytes (incompressible, like most real layer content after gzip).
-    private static (byte[] Blob, string DiffId) Layer(long size, int seed)
-    {
-        var content = new byte[size];
-        new Random(seed).NextBytes(content);
-        using var tar = new MemoryStream();
-        using (var writer = new TarWriter(tar, TarEntryFormat.Pax, leaveOpen: true))
-        {
-            writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, $"data/layer{seed}.bin") { DataStream = new MemoryStream(content) });
+            var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+            var alloc0 = GC.GetTotalAllocatedBytes(precise: true);
+            var watch = Stopwatch.StartNew();
+            await body();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{name,-16} {n} HEADs: {watch.Elapsed.TotalSeconds:0.000} s wall, {(Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds:0.000} s CPU, {(GC.GetTotalAllocatedBytes(precise: true) - alloc0) / n} bytes allocated per request"));
         }
-
-        var tarBytes = tar.ToArray();
-        using var gz = new MemoryStream();
-        using (var gzip = new GZipStream(gz, CompressionLevel.Fastest, leaveOpen: true))
-        {
-            gzip.Write(tarBytes);
-        }
-
-        return (gz.ToArray(), "sha256:" + Convert.ToHexStringLower(SHA256.HashData(tarBytes)));
     }
 }

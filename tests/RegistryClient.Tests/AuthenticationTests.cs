@@ -20,7 +20,7 @@ public sealed class AuthenticationTests
     {
         var ct = TestContext.Current.CancellationToken;
         await using var registry = await AuthenticatedRegistry.StartWithBasicAuthAsync(User, Password, ct);
-        var logs = new ListLoggerProvider();
+        var logs = new CapturingLoggerProvider();
         var options = Clients.Options(o => o.Hosts[registry.Host] = new RegistryHostOptions { Username = User, Password = Password });
         using var client = new Registry.RegistryClient(options, logs);
         var reference = ImageReference.Parse($"{registry.Host}/basic/image:1");
@@ -73,7 +73,7 @@ public sealed class AuthenticationTests
         await using var tokens = TokenServer.Start();
         tokens.Users[User] = Password;
         await using var registry = await AuthenticatedRegistry.StartWithTokenAuthAsync(tokens, ct);
-        var logs = new ListLoggerProvider();
+        var logs = new CapturingLoggerProvider();
         var reference = ImageReference.Parse($"{registry.Host}/bearer/image:1");
 
         // Anonymous clients get pull tokens only: a push is denied by the registry.

@@ -169,11 +169,9 @@ public sealed class RoundTripTests : IClassFixture<RegistryFixture>
     public async Task Chunked_upload_and_cross_repository_mount()
     {
         var ct = TestContext.Current.CancellationToken;
-        using var client = Clients.Create(o =>
-        {
-            o.MonolithicUploadMaxBytes = 100_000;
-            o.PushChunkSize = 64 * 1024;
-        });
+        using var client = Clients.Create();
+        var pusher = new RegistryPusher(client) { MonolithicUploadMaxBytes = 100_000, ChunkSize = 64 * 1024 };
+        Assert.Throws<ArgumentOutOfRangeException>(() => new RegistryPusher(client) { ChunkSize = 10 });
         var source = RepositoryName.Parse($"{_fixture.Registry.Host}/mount/source");
         var target = RepositoryName.Parse($"{_fixture.Registry.Host}/mount/target");
         var content = new byte[300_000];
@@ -188,17 +186,17 @@ public sealed class RoundTripTests : IClassFixture<RegistryFixture>
                 methods.Add(e.Method);
             }
         };
-        await client.PushBlobAsync(source, new MemoryStream(content), descriptor.Digest, content.Length, ct);
+        await pusher.PushBlobAsync(source, new MemoryStream(content), descriptor.Digest, content.Length, null, ct);
         Assert.Equal(5, methods.Count(m => m == "PATCH"));
         Assert.Equal(content, await ReadAllAsync(client, source, descriptor, ct));
 
         methods.Clear();
-        await client.PushBlobAsync(target, new MemoryStream(content), descriptor.Digest, content.Length, source, ct);
+        await pusher.PushBlobAsync(target, new MemoryStream(content), descriptor.Digest, content.Length, source, ct);
         Assert.Equal(["HEAD", "POST"], methods);
-        Assert.True(await client.BlobExistsAsync(target, descriptor.Digest, ct));
+        Assert.True(await pusher.BlobExistsAsync(target, descriptor.Digest, ct));
 
         methods.Clear();
-        await client.PushBlobAsync(target, new MemoryStream(content), descriptor.Digest, content.Length, ct);
+        await pusher.PushBlobAsync(target, new MemoryStream(content), descriptor.Digest, content.Length, null, ct);
         Assert.Equal(["HEAD"], methods);
     }
 
@@ -206,17 +204,18 @@ public sealed class RoundTripTests : IClassFixture<RegistryFixture>
     public async Task Pushing_content_that_does_not_match_its_digest_fails_and_stores_nothing()
     {
         var ct = TestContext.Current.CancellationToken;
-        using var client = Clients.Create(o => o.MonolithicUploadMaxBytes = 0);
+        using var client = Clients.Create();
+        var pusher = new RegistryPusher(client) { MonolithicUploadMaxBytes = 0 };
         var repository = RepositoryName.Parse($"{_fixture.Registry.Host}/bad/push");
         var content = new byte[100_000];
         var claimed = Digest.Sha256("something else"u8);
 
-        var ex = await Assert.ThrowsAsync<DigestMismatchException>(() => client.PushBlobAsync(repository, new MemoryStream(content), claimed, content.Length, ct));
+        var ex = await Assert.ThrowsAsync<DigestMismatchException>(() => pusher.PushBlobAsync(repository, new MemoryStream(content), claimed, content.Length, null, ct));
         Assert.Equal(claimed, ex.Expected);
         Assert.Equal(Digest.Sha256(content), ex.Actual);
-        Assert.False(await client.BlobExistsAsync(repository, claimed, ct));
+        Assert.False(await pusher.BlobExistsAsync(repository, claimed, ct));
 
-        var shortContent = await Assert.ThrowsAsync<DigestMismatchException>(() => client.PushBlobAsync(repository, new MemoryStream(content), Digest.Sha256(content), content.Length + 5, ct));
+        var shortContent = await Assert.ThrowsAsync<DigestMismatchException>(() => pusher.PushBlobAsync(repository, new MemoryStream(content), Digest.Sha256(content), content.Length + 5, null, ct));
         Assert.Equal(content.Length, shortContent.ActualSize);
     }
 
@@ -314,10 +313,9 @@ public sealed class RoundTripTests : IClassFixture<RegistryFixture>
                 .PushAsync(client, reference, ct);
         }
 
-        // RegistryPullBench (referenced by this project) pulls every blob of an image through a RegistryClient cache.
-        var pull = Path.Combine(AppContext.BaseDirectory, "RegistryPullBench");
+        // This test executable itself, as CachePullChild, pulls every blob of the image through a RegistryClient cache.
         var processes = Enumerable.Range(0, 4).Select(_ => System.Diagnostics.Process.Start(
-            new System.Diagnostics.ProcessStartInfo(pull, ["pull", reference.ToString(), cacheDir.Path])
+            new System.Diagnostics.ProcessStartInfo("dotnet", [typeof(CachePullChild).Assembly.Location, CachePullChild.Verb, reference.ToString(), cacheDir.Path])
             {
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,

@@ -165,7 +165,6 @@ public sealed class UnitTests
         { o => o.RequestTimeout = TimeSpan.Zero, "Registry:RequestTimeout" },
         { o => o.BlobCacheDirectory = "relative/cache", "Registry:BlobCacheDirectory" },
         { o => { o.BlobCacheDirectory = "/var/cache/x"; o.BlobCacheMaxBytes = 10; }, "Registry:BlobCacheMaxBytes" },
-        { o => o.PushChunkSize = 10, "Registry:PushChunkSize" },
         { o => o.Hosts["not a host"] = new RegistryHostOptions(), "Registry:Hosts" },
         { o => o.Hosts["docker.io"] = new RegistryHostOptions { Password = "x" }, "Registry:Hosts:docker.io:Password" },
         { o => o.Hosts["docker.io"] = new RegistryHostOptions { Mirror = "ftp://mirror" }, "Registry:Hosts:docker.io:Mirror" },

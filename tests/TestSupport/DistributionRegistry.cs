@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
 namespace CvmfsImages.TestSupport;
@@ -20,13 +23,17 @@ public sealed class DistributionRegistry : IAsyncDisposable
     private readonly TempDirectory _dir;
     private readonly StringBuilder _output;
 
-    private DistributionRegistry(Process process, TempDirectory dir, StringBuilder output, int port)
+    private DistributionRegistry(Process process, TempDirectory dir, StringBuilder output, int port, X509Certificate2? certificate)
     {
         _process = process;
         _dir = dir;
         _output = output;
         Port = port;
+        Certificate = certificate;
     }
+
+    /// <summary>The registry's self-signed certificate (for 127.0.0.1) when it serves HTTPS, else null.</summary>
+    public X509Certificate2? Certificate { get; }
 
     /// <summary>The port on 127.0.0.1 the registry listens on.</summary>
     public int Port { get; }
@@ -34,8 +41,8 @@ public sealed class DistributionRegistry : IAsyncDisposable
     /// <summary><c>127.0.0.1:PORT</c>, the registry part of an image reference.</summary>
     public string Host => string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{Port}");
 
-    /// <summary><c>http://127.0.0.1:PORT</c>.</summary>
-    public Uri BaseUri => new(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{Port}"));
+    /// <summary><c>http://127.0.0.1:PORT</c>, or <c>https://</c> when it serves TLS.</summary>
+    public Uri BaseUri => new(string.Create(CultureInfo.InvariantCulture, $"{(Certificate is null ? "http" : "https")}://127.0.0.1:{Port}"));
 
     /// <summary>The registry's storage root (for tests that corrupt or inspect stored blobs).</summary>
     public string StorageDirectory => _dir.Combine("storage");
@@ -60,11 +67,14 @@ public sealed class DistributionRegistry : IAsyncDisposable
     /// per level, starting at column 0 with <c>auth:</c>), or null for an open registry; <c>{workdir}</c> in it stands
     /// for the work directory. <paramref name="prepare"/> runs first with the work directory, to write files the auth
     /// section names (htpasswd, certificates).
+    /// With <paramref name="tls"/> it serves HTTPS (and so HTTP/2, which Go offers over TLS) with a fresh self-signed
+    /// certificate for 127.0.0.1; <see cref="CreateTrustingHandler"/> makes a transport that trusts exactly it.
     /// Skips the test (fails it under CI) when the binary is not installed.
     /// </summary>
     public static async Task<DistributionRegistry> StartAsync(
         string? authYaml = null,
         Action<string>? prepare = null,
+        bool tls = false,
         CancellationToken cancellationToken = default)
     {
         var binary = RequiredTool.Require(Binary, "docker-registry");
@@ -73,6 +83,10 @@ public sealed class DistributionRegistry : IAsyncDisposable
         {
             prepare?.Invoke(dir.Path);
             Directory.CreateDirectory(dir.Combine("storage"));
+            var certificate = tls ? WriteCertificate(dir) : null;
+            var tlsYaml = tls
+                ? $"  tls:\n    certificate: {dir.Combine("tls.crt")}\n    key: {dir.Combine("tls.key")}"
+                : null;
 
             // A port taken between probing and binding makes the registry exit; try a few ports before giving up.
             Exception? last = null;
@@ -80,10 +94,10 @@ public sealed class DistributionRegistry : IAsyncDisposable
             {
                 var port = FreePort();
                 var config = dir.Combine("config.yml");
-                await File.WriteAllTextAsync(config, Config(dir.Combine("storage"), port, authYaml?.Replace("{workdir}", dir.Path, StringComparison.Ordinal)), cancellationToken);
+                await File.WriteAllTextAsync(config, Config(dir.Combine("storage"), port, authYaml?.Replace("{workdir}", dir.Path, StringComparison.Ordinal), tlsYaml), cancellationToken);
                 var output = new StringBuilder();
                 var process = Launch(binary, config, output);
-                var registry = new DistributionRegistry(process, dir, output, port);
+                var registry = new DistributionRegistry(process, dir, output, port, certificate);
                 try
                 {
                     await registry.WaitUntilReadyAsync(cancellationToken);
@@ -107,6 +121,25 @@ public sealed class DistributionRegistry : IAsyncDisposable
             dir.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// A transport for a <c>RegistryClient</c> (or any HttpClient) that trusts this registry's certificate and nothing
+    /// else, follows no redirects, and speaks HTTP/2 where asked to.
+    /// </summary>
+    public SocketsHttpHandler CreateTrustingHandler()
+    {
+        var expected = Certificate ?? throw new InvalidOperationException("this registry serves plain HTTP");
+        return new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            UseCookies = false,
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                RemoteCertificateValidationCallback = (_, presented, _, _) =>
+                    presented is not null && presented.GetRawCertData().AsSpan().SequenceEqual(expected.RawData),
+            },
+        };
     }
 
     public ValueTask DisposeAsync()
@@ -134,7 +167,22 @@ public sealed class DistributionRegistry : IAsyncDisposable
         _process.Dispose();
     }
 
-    private static string Config(string storage, int port, string? authYaml)
+    /// <summary>A self-signed certificate for 127.0.0.1 as tls.crt and tls.key (PEM) in the work directory.</summary>
+    private static X509Certificate2 WriteCertificate(TempDirectory dir)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        var now = DateTimeOffset.UtcNow;
+        var certificate = request.CreateSelfSigned(now.AddMinutes(-5), now.AddDays(1));
+        File.WriteAllText(dir.Combine("tls.crt"), certificate.ExportCertificatePem());
+        File.WriteAllText(dir.Combine("tls.key"), key.ExportPkcs8PrivateKeyPem());
+        return certificate;
+    }
+
+    private static string Config(string storage, int port, string? authYaml, string? tlsYaml)
     {
         var sb = new StringBuilder();
         sb.AppendLine("version: 0.1");
@@ -153,6 +201,10 @@ public sealed class DistributionRegistry : IAsyncDisposable
         sb.AppendLine("http:");
         sb.AppendLine(CultureInfo.InvariantCulture, $"  addr: 127.0.0.1:{port}");
         sb.AppendLine("  secret: test-only-upload-state-secret");
+        if (tlsYaml is not null)
+        {
+            sb.AppendLine(tlsYaml);
+        }
         if (authYaml is not null)
         {
             sb.AppendLine(authYaml.TrimEnd());
@@ -199,7 +251,9 @@ public sealed class DistributionRegistry : IAsyncDisposable
 
     private async Task WaitUntilReadyAsync(CancellationToken cancellationToken)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        using var http = Certificate is null
+            ? new HttpClient { Timeout = TimeSpan.FromSeconds(2) }
+            : new HttpClient(CreateTrustingHandler()) { Timeout = TimeSpan.FromSeconds(2) };
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < StartTimeout)
         {

@@ -1,5 +1,6 @@
 using Xunit;
 using CvmfsImages.Publisher.Publishing;
+using CvmfsImages.TestSupport;
 
 namespace CvmfsImages.Tests.CvmfsPublisher.Publishing;
 

@@ -1,6 +1,7 @@
 using Xunit;
 using System.Text.Json;
 using CvmfsImages.Publisher.Publishing;
+using CvmfsImages.TestSupport;
 
 namespace CvmfsImages.Tests.CvmfsPublisher.Publishing;
 

@@ -7,181 +7,135 @@ namespace CvmfsImages.Tests.SyncService.GitHub;
 
 public sealed class GitHubClientRateLimitTests
 {
+    private const string List = "python:3.12\n";
     private static readonly DateTimeOffset Start = new(2026, 11, 23, 10, 0, 0, TimeSpan.Zero);
 
     [Fact]
     public async Task A_spent_budget_makes_the_next_call_wait_until_the_reset_time()
     {
-        var time = new ManualTimeProvider(Start);
-        await using var fake = await FakeWithListAsync(time);
-        fake.RateLimitRemaining = 1;
-        fake.RateLimitReset = Start.AddSeconds(90);
-        var options = GitHubTestOptions.For(fake);
-        options.Branch = "main";
-        using var client = new GitHubClient(options, time: time);
+        await using var test = await RateLimited.StartAsync(o => o.Branch = "main");
+        test.Fake.RateLimitRemaining = 1;
+        test.Fake.RateLimitReset = Start.AddSeconds(90);
 
-        await client.GetFileAsync("images.txt", "main", null, TestContext.Current.CancellationToken); // spends the last unit
-        Assert.Equal(0, client.RateLimitRemaining);
+        Assert.Equal(List, (await test.GetListAsync())!.Text); // spends the last unit
+        Assert.Equal(0, test.Client.RateLimitRemaining);
 
-        var second = client.GetFileAsync("images.txt", "main", null, TestContext.Current.CancellationToken);
-        var wait = await time.NextTimerAsync().WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        var second = test.GetListAsync();
+        var wait = await test.NextWaitAsync();
 
         Assert.Equal(TimeSpan.FromSeconds(90), wait);
         Assert.False(second.IsCompleted);
-        Assert.Single(fake.Requests); // nothing sent while waiting
-        time.Advance(TimeSpan.FromSeconds(90));
-        var file = await second.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        Assert.Single(test.Fake.Requests); // nothing sent while waiting
+        test.Time.Advance(TimeSpan.FromSeconds(90));
+        var file = await RateLimited.FinishAsync(second);
         Assert.NotNull(file);
-        Assert.Equal(2, fake.Requests.Count);
+        Assert.Equal(List, file.Text);
+        Assert.Equal(2, test.Fake.Requests.Count);
     }
 
     [Fact]
     public async Task A_403_rate_limit_answer_is_retried_after_the_reset_time()
     {
-        var time = new ManualTimeProvider(Start);
-        await using var fake = await FakeWithListAsync(time);
-        fake.RateLimitRemaining = 0;
-        fake.RateLimitReset = Start.AddSeconds(30);
-        var options = GitHubTestOptions.For(fake);
-        using var client = new GitHubClient(options, time: time);
+        await using var test = await RateLimited.StartAsync();
+        test.Fake.RateLimitRemaining = 0;
+        test.Fake.RateLimitReset = Start.AddSeconds(30);
 
-        var call = client.GetFileAsync("images.txt", "main", null, TestContext.Current.CancellationToken);
-        var wait = await time.NextTimerAsync().WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        var call = test.GetListAsync();
+        var wait = await test.NextWaitAsync();
         Assert.Equal(TimeSpan.FromSeconds(30), wait);
-        time.Advance(wait);
-        var file = await call.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        test.Time.Advance(wait);
+        var file = await RateLimited.FinishAsync(call);
 
         Assert.NotNull(file);
-        Assert.Equal(2, fake.Requests.Count);
+        Assert.Equal(List, file.Text);
+        Assert.Equal(2, test.Fake.Requests.Count);
     }
 
     [Fact]
     public async Task A_secondary_rate_limit_waits_for_retry_after()
     {
-        var time = new ManualTimeProvider(Start);
-        await using var fake = await FakeWithListAsync(time);
-        var first = true;
-        fake.Intercept = _ =>
-        {
-            if (!first)
-            {
-                return null;
-            }
+        await using var test = await RateLimited.StartAsync();
+        test.FailFirstRequest(403, new Dictionary<string, string> { ["retry-after"] = "7" },
+            "{\"message\":\"You have exceeded a secondary rate limit. Please wait a few minutes before you try again.\"}");
 
-            first = false;
-            return (403, new Dictionary<string, string> { ["retry-after"] = "7" },
-                "{\"message\":\"You have exceeded a secondary rate limit. Please wait a few minutes before you try again.\"}");
-        };
-        var options = GitHubTestOptions.For(fake);
-        using var client = new GitHubClient(options, time: time);
-
-        var call = client.GetFileAsync("images.txt", "main", null, TestContext.Current.CancellationToken);
-        var wait = await time.NextTimerAsync().WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        var call = test.GetListAsync();
+        var wait = await test.NextWaitAsync();
         Assert.Equal(TimeSpan.FromSeconds(7), wait);
-        time.Advance(wait);
+        test.Time.Advance(wait);
 
-        Assert.NotNull(await call.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
+        var file = await RateLimited.FinishAsync(call);
+        Assert.NotNull(file);
+        Assert.Equal(List, file.Text);
+        Assert.Equal(2, test.Fake.Requests.Count);
     }
 
     [Fact]
     public async Task A_429_secondary_limit_waits_for_retry_after_then_succeeds()
     {
-        var time = new ManualTimeProvider(Start);
-        await using var fake = await FakeWithListAsync(time);
-        var first = true;
-        fake.Intercept = _ =>
-        {
-            if (!first)
-            {
-                return null;
-            }
+        await using var test = await RateLimited.StartAsync(o => o.Branch = "main");
+        test.FailFirstRequest(429, new Dictionary<string, string> { ["retry-after"] = "42" }, "{\"message\":\"You have exceeded a secondary rate limit.\"}");
 
-            first = false;
-            return (429, new Dictionary<string, string> { ["retry-after"] = "42" }, "{\"message\":\"You have exceeded a secondary rate limit.\"}");
-        };
-        var options = GitHubTestOptions.For(fake);
-        options.Branch = "main";
-        using var client = new GitHubClient(options, time: time);
-
-        var call = client.GetFileAsync("images.txt", "main", null, TestContext.Current.CancellationToken);
-        var wait = await time.NextTimerAsync().WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        var call = test.GetListAsync();
+        var wait = await test.NextWaitAsync();
 
         Assert.Equal(TimeSpan.FromSeconds(42), wait);
         Assert.False(call.IsCompleted);
-        Assert.Single(fake.Requests);
-        time.Advance(wait);
-        var file = await call.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        Assert.Single(test.Fake.Requests);
+        test.Time.Advance(wait);
+        var file = await RateLimited.FinishAsync(call);
         Assert.Equal("python:3.12\n", file!.Text);
-        Assert.Equal(2, fake.Requests.Count);
+        Assert.Equal(2, test.Fake.Requests.Count);
     }
 
     [Fact]
     public async Task A_429_with_a_spent_primary_budget_waits_until_x_ratelimit_reset()
     {
-        var time = new ManualTimeProvider(Start);
-        await using var fake = await FakeWithListAsync(time);
-        var first = true;
+        await using var test = await RateLimited.StartAsync();
         var reset = Start.AddSeconds(120).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
-        fake.Intercept = _ =>
-        {
-            if (!first)
-            {
-                return null;
-            }
+        test.FailFirstRequest(429, new Dictionary<string, string> { ["x-ratelimit-remaining"] = "0", ["x-ratelimit-reset"] = reset }, "{\"message\":\"API rate limit exceeded\"}");
 
-            first = false;
-            return (429, new Dictionary<string, string> { ["x-ratelimit-remaining"] = "0", ["x-ratelimit-reset"] = reset }, "{\"message\":\"API rate limit exceeded\"}");
-        };
-        var options = GitHubTestOptions.For(fake);
-        using var client = new GitHubClient(options, time: time);
-
-        var call = client.GetFileAsync("images.txt", "main", null, TestContext.Current.CancellationToken);
-        var wait = await time.NextTimerAsync().WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        var call = test.GetListAsync();
+        var wait = await test.NextWaitAsync();
 
         Assert.Equal(TimeSpan.FromSeconds(120), wait);
-        Assert.Equal(0, client.RateLimitRemaining);
-        time.Advance(wait);
-        Assert.NotNull(await call.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
-        Assert.Equal(2, fake.Requests.Count);
+        Assert.Equal(0, test.Client.RateLimitRemaining);
+        test.Time.Advance(wait);
+        var file = await RateLimited.FinishAsync(call);
+        Assert.NotNull(file);
+        Assert.Equal(List, file.Text);
+        Assert.Equal(2, test.Fake.Requests.Count);
     }
 
     [Fact]
     public async Task A_reset_further_away_than_the_longest_wait_fails_at_once_as_transient_with_the_retry_time()
     {
-        var time = new ManualTimeProvider(Start);
-        await using var fake = await FakeWithListAsync(time);
-        fake.RateLimitRemaining = 0;
-        fake.RateLimitReset = Start.AddHours(2);
-        var options = GitHubTestOptions.For(fake);
-        using var client = new GitHubClient(options, time: time);
+        await using var test = await RateLimited.StartAsync();
+        test.Fake.RateLimitRemaining = 0;
+        test.Fake.RateLimitReset = Start.AddHours(2);
 
-        var ex = await Assert.ThrowsAsync<GitHubException>(() => client.GetFileAsync("images.txt", "main", null, TestContext.Current.CancellationToken));
+        var ex = await Assert.ThrowsAsync<GitHubException>(test.GetListAsync);
 
         Assert.True(ex.IsTransient);
         Assert.Equal(Start.AddHours(2), ex.RetryAt);
         Assert.Contains("rate limit", ex.Message, StringComparison.Ordinal);
-        Assert.Single(fake.Requests);
+        Assert.Single(test.Fake.Requests);
     }
 
     [Fact]
     public async Task A_secondary_limit_without_retry_after_waits_a_minute_and_gives_up_after_the_retries()
     {
-        var time = new ManualTimeProvider(Start);
-        await using var fake = await GitHubFake.StartAsync();
-        fake.Intercept = _ => (403, null, "{\"message\":\"You have exceeded a secondary rate limit.\"}");
-        var options = GitHubTestOptions.For(fake);
-        options.MaxRateLimitRetries = 1;
-        using var client = new GitHubClient(options, time: time);
+        await using var test = await RateLimited.StartAsync(o => o.MaxRateLimitRetries = 1);
+        test.Fake.Intercept = _ => (403, null, "{\"message\":\"You have exceeded a secondary rate limit.\"}");
 
-        var call = client.GetFileAsync("images.txt", "main", null, TestContext.Current.CancellationToken);
-        var wait = await time.NextTimerAsync().WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        var call = test.GetListAsync();
+        var wait = await test.NextWaitAsync();
         Assert.Equal(TimeSpan.FromMinutes(1), wait);
-        time.Advance(wait);
-        var ex = await Assert.ThrowsAsync<GitHubException>(() => call.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
+        test.Time.Advance(wait);
+        var ex = await Assert.ThrowsAsync<GitHubException>(() => RateLimited.FinishAsync(call));
 
         Assert.True(ex.IsTransient);
         Assert.Equal(Start.AddMinutes(2), ex.RetryAt);
-        Assert.Equal(2, fake.Requests.Count);
+        Assert.Equal(2, test.Fake.Requests.Count);
     }
 
     [Fact]
@@ -218,15 +172,6 @@ public sealed class GitHubClientRateLimitTests
         fake.Intercept = _ => (200, new Dictionary<string, string> { ["Link"] = "<http://attacker.example/api/v3/repos/osg/images/issues/7/comments?page=2>; rel=\"next\"" }, "[]");
         var ex = await Assert.ThrowsAsync<GitHubException>(() => client.ListIssueCommentsAsync(7, TestContext.Current.CancellationToken));
         Assert.Contains("leaves the configured API origin", ex.Message, StringComparison.Ordinal);
-    }
-
-    /// <summary>A fake on the test's clock, holding a one-line list.</summary>
-    private static async Task<GitHubFake> FakeWithListAsync(ManualTimeProvider time)
-    {
-        var fake = await GitHubFake.StartAsync();
-        fake.Now = time.GetUtcNow;
-        fake.CommitFile("images.txt", "python:3.12\n");
-        return fake;
     }
 
     [Theory]
@@ -266,5 +211,65 @@ public sealed class GitHubClientRateLimitTests
         var options = new GitHubOptions { Owner = "osg", Repository = "images", Webhook = true, WebhookSecretEnvironmentVariable = "CVMFS_IMAGES_UNSET_" + Guid.NewGuid().ToString("N") };
         var ex = Assert.Throws<GitHubOptionsException>(options.Validate);
         Assert.Equal("GitHub:WebhookSecret", ex.Key);
+    }
+
+    /// <summary>
+    /// The setup the rate-limit tests share: a fake GitHub on a hand-moved clock holding a one-line list, and a client
+    /// on the same clock (options tweaked by the test).
+    /// </summary>
+    private sealed class RateLimited : IAsyncDisposable
+    {
+        private RateLimited(ManualTimeProvider time, GitHubFake fake, GitHubClient client)
+        {
+            Time = time;
+            Fake = fake;
+            Client = client;
+        }
+
+        public ManualTimeProvider Time { get; }
+
+        public GitHubFake Fake { get; }
+
+        public GitHubClient Client { get; }
+
+        public static async Task<RateLimited> StartAsync(Action<GitHubOptions>? configure = null)
+        {
+            var time = new ManualTimeProvider(Start);
+            var fake = await GitHubFake.StartAsync();
+            fake.Now = time.GetUtcNow;
+            fake.CommitFile("images.txt", List);
+            var options = GitHubTestOptions.For(fake);
+            configure?.Invoke(options);
+            return new RateLimited(time, fake, new GitHubClient(options, time: time));
+        }
+
+        /// <summary>The fake answers the first request with this, and every later one normally.</summary>
+        public void FailFirstRequest(int status, Dictionary<string, string> headers, string body)
+        {
+            var first = true;
+            Fake.Intercept = _ =>
+            {
+                if (!first)
+                {
+                    return null;
+                }
+
+                first = false;
+                return (status, headers, body);
+            };
+        }
+
+        public Task<GitHubFile?> GetListAsync() => Client.GetFileAsync("images.txt", "main", null, TestContext.Current.CancellationToken);
+
+        /// <summary>The next wait the client starts (it has started when this returns).</summary>
+        public Task<TimeSpan> NextWaitAsync() => Time.NextTimerAsync().WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+
+        public static Task<GitHubFile?> FinishAsync(Task<GitHubFile?> call) => call.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+
+        public async ValueTask DisposeAsync()
+        {
+            Client.Dispose();
+            await Fake.DisposeAsync();
+        }
     }
 }

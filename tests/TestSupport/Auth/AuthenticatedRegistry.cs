@@ -27,13 +27,13 @@ public static class AuthenticatedRegistry
             }
 
             File.WriteAllText(Path.Combine(dir, "htpasswd"), line);
-        }, cancellationToken);
+        }, cancellationToken: cancellationToken);
     }
 
     /// <summary>A registry in token mode (<c>auth.token</c>) trusting <paramref name="tokens"/>' certificate.</summary>
     public static Task<DistributionRegistry> StartWithTokenAuthAsync(TokenServer tokens, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(tokens);
-        return DistributionRegistry.StartAsync(tokens.AuthYaml, tokens.WriteRootBundle, cancellationToken);
+        return DistributionRegistry.StartAsync(tokens.AuthYaml, tokens.WriteRootBundle, cancellationToken: cancellationToken);
     }
 }

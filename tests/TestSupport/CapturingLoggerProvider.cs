@@ -1,17 +1,19 @@
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace CvmfsImages.Tests.SyncService.GitHub;
+namespace CvmfsImages.TestSupport;
 
 /// <summary>
-/// Collects every log line (level, event id, message and exception) of a service container, so tests can assert
-/// that no secret is logged. Register it with <c>AddSingleton&lt;ILoggerProvider&gt;</c> and
-/// <see cref="Register"/>'s filter, which lets Trace through to it alone.
+/// Collects every log line (level, category, event id, message and exception), so tests can assert what was logged
+/// and that no secret was. Use it as a provider of a service container (<see cref="Register"/>, which lets Trace
+/// through to it alone) or directly as the <see cref="ILoggerFactory"/> of a component that takes one.
 /// </summary>
-internal sealed class CapturingLoggerProvider : ILoggerProvider
+public sealed class CapturingLoggerProvider : ILoggerProvider, ILoggerFactory
 {
     private readonly StringBuilder _text = new();
 
+    /// <summary>Every line logged so far.</summary>
     public string Text
     {
         get
@@ -24,14 +26,18 @@ internal sealed class CapturingLoggerProvider : ILoggerProvider
     }
 
     /// <summary>Adds this provider to <paramref name="services"/>, receiving every level (other providers keep their filters).</summary>
-    public void Register(Microsoft.Extensions.DependencyInjection.IServiceCollection services) =>
-        Microsoft.Extensions.DependencyInjection.LoggingServiceCollectionExtensions.AddLogging(services, logging =>
+    public void Register(IServiceCollection services) =>
+        services.AddLogging(logging =>
         {
             logging.AddProvider(this);
             logging.AddFilter<CapturingLoggerProvider>(null, LogLevel.Trace);
         });
 
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+    /// <summary>As a factory it has exactly one provider, itself.</summary>
+    public void AddProvider(ILoggerProvider provider) =>
+        throw new NotSupportedException("CapturingLoggerProvider as an ILoggerFactory has no other providers");
 
     public void Dispose()
     {
