@@ -15,7 +15,10 @@ public sealed class RegistryClientOptions
     /// <summary>Per-registry settings; key: the registry as in image references (<c>docker.io</c>, <c>127.0.0.1:5000</c>).</summary>
     public Dictionary<string, RegistryHostOptions> Hosts { get; } = new(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>A Docker <c>config.json</c> whose <c>auths</c> provide credentials for hosts without their own; null: none.</summary>
+    /// <summary>
+    /// A credentials file for hosts without their own: a Docker <c>config.json</c> (<c>auths</c>) or OSG's
+    /// <c>--docker-creds</c> file; null: none. Read by <see cref="CheckCredentialsFile"/> and on first need.
+    /// </summary>
     public string? DockerConfigPath { get; set; }
 
     /// <summary>
@@ -103,6 +106,16 @@ public sealed class RegistryClientOptions
             }
         }
     }
+
+    /// <summary>
+    /// Reads <see cref="DockerConfigPath"/> (when set) as the client will, and returns the registries it holds
+    /// credentials for (normalised: <c>docker.io</c> for every Docker Hub alias), never a secret. Unlike
+    /// <see cref="Validate"/> this reads a file: call it once at start, so that a bad file is a start-up error and not
+    /// a failure of every image.
+    /// </summary>
+    /// <exception cref="CredentialsFileException">The file cannot be read, or is neither a Docker <c>config.json</c> nor an OSG <c>--docker-creds</c> file.</exception>
+    public IReadOnlyList<string> CheckCredentialsFile() =>
+        DockerConfigPath is null ? [] : [.. Transport.CredentialsFile.Read(DockerConfigPath).Keys.Order(StringComparer.Ordinal)];
 
     internal RegistryHostOptions? FindHost(string registry)
     {

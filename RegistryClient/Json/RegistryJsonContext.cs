@@ -12,5 +12,4 @@ namespace CvmfsImages.Registry.Json;
 [JsonSerializable(typeof(JsonErrorBody))]
 [JsonSerializable(typeof(JsonTagList))]
 [JsonSerializable(typeof(JsonTokenResponse))]
-[JsonSerializable(typeof(JsonDockerConfig))]
 internal sealed partial class RegistryJsonContext : JsonSerializerContext;

@@ -1,13 +1,9 @@
-using System.Text;
-using System.Text.Json;
-using CvmfsImages.Registry.Json;
-
 namespace CvmfsImages.Registry.Transport;
 
 /// <summary>
-/// Credentials per registry: first <see cref="RegistryClientOptions.Hosts"/>, then a Docker <c>config.json</c>'s
-/// <c>auths</c> (keys like <c>ghcr.io</c>, <c>https://ghcr.io</c>, <c>https://index.docker.io/v1/</c>; values with a base64
-/// <c>auth</c> of <c>user:password</c> or separate fields). The file is read once, on first need.
+/// Credentials per registry: first <see cref="RegistryClientOptions.Hosts"/>, then the credentials file
+/// <see cref="RegistryClientOptions.DockerConfigPath"/>, a Docker <c>config.json</c> or OSG's <c>--docker-creds</c>
+/// file (formats: <see cref="CredentialsFile"/>). The file is read once, on first need.
 /// </summary>
 internal sealed class CredentialStore
 {
@@ -56,56 +52,15 @@ internal sealed class CredentialStore
 
     private Dictionary<string, Credentials> LoadDockerConfig()
     {
-        var path = _options.DockerConfigPath!;
-        JsonDockerConfig? config;
         try
         {
-            var bytes = File.ReadAllBytes(path);
-            config = JsonSerializer.Deserialize(bytes, RegistryJsonContext.Default.JsonDockerConfig);
+            return CredentialsFile.Read(_options.DockerConfigPath!);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException)
+        catch (CredentialsFileException ex)
         {
-            // The message names the file, never its content (it holds secrets).
-            throw new RegistryException($"cannot read the docker config '{path}' (Registry:DockerConfigPath): {(ex is JsonException ? "not valid JSON" : ex.Message)}", ex is JsonException ? null : ex);
+            // A caller that skipped RegistryClientOptions.CheckCredentialsFile at start learns it here, per request;
+            // the message names the file, never its content (it holds secrets).
+            throw new RegistryException(ex.Message + " (Registry:DockerConfigPath)", ex);
         }
-
-        var result = new Dictionary<string, Credentials>(StringComparer.OrdinalIgnoreCase);
-        foreach (var (key, entry) in config?.Auths ?? [])
-        {
-            var credentials = Decode(entry);
-            if (credentials is not null)
-            {
-                result.TryAdd(Normalize(key), credentials);
-            }
-        }
-
-        return result;
-    }
-
-    private static Credentials? Decode(JsonDockerAuth? entry)
-    {
-        if (entry is null)
-        {
-            return null;
-        }
-
-        if (!string.IsNullOrEmpty(entry.Auth))
-        {
-            try
-            {
-                var text = Encoding.UTF8.GetString(Convert.FromBase64String(entry.Auth));
-                var colon = text.IndexOf(':', StringComparison.Ordinal);
-                if (colon > 0)
-                {
-                    return new Credentials(text[..colon], text[(colon + 1)..]);
-                }
-            }
-            catch (FormatException)
-            {
-                // A malformed entry is skipped like a missing one: anonymous access may still work.
-            }
-        }
-
-        return string.IsNullOrEmpty(entry.Username) ? null : new Credentials(entry.Username, entry.Password ?? string.Empty);
     }
 }

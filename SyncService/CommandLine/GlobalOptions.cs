@@ -19,6 +19,12 @@ internal sealed class GlobalOptions
         AllowMultipleArgumentsPerToken = false,
     };
 
+    public Option<string?> DockerCreds { get; } = new("--docker-creds")
+    {
+        Description = "A registry credentials file: OSG's --docker-creds JSON or a Docker config.json (overrides Registry:DockerConfigPath; read at start).",
+        Recursive = true,
+    };
+
     public Option<string[]> Platforms { get; } = new("--platform") { Description = "Platform to publish, os/arch[/variant]; the first is primary (repeatable; overrides Sync:Platforms).", Recursive = true };
 
     public Option<string[]> Settings { get; } = new("--set") { Description = "Any configuration key, Section:Key=Value (repeatable), e.g. Sync:MaxConcurrentPulls=4.", Recursive = true };
@@ -31,6 +37,7 @@ internal sealed class GlobalOptions
         command.Add(List);
         command.Add(Root);
         command.Add(Mirrors);
+        command.Add(DockerCreds);
         command.Add(Platforms);
         command.Add(Settings);
         command.Add(Verbose);
@@ -42,6 +49,7 @@ internal sealed class GlobalOptions
         List = result.GetValue(List),
         Root = result.GetValue(Root),
         Mirrors = result.GetValue(Mirrors) ?? [],
+        DockerCreds = result.GetValue(DockerCreds),
         Platforms = result.GetValue(Platforms) ?? [],
         Settings = result.GetValue(Settings) ?? [],
     };

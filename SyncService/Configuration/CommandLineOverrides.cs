@@ -2,7 +2,7 @@ namespace CvmfsImages.Sync.Configuration;
 
 /// <summary>
 /// What the command line overrides in the configuration: the list, the directory backend's root, registry mirrors,
-/// platforms, and free <c>Key=Value</c> settings (<c>--set Sync:MaxConcurrentPulls=4</c>).
+/// the registry credentials file, platforms, and free <c>Key=Value</c> settings (<c>--set Sync:MaxConcurrentPulls=4</c>).
 /// </summary>
 internal sealed record CommandLineOverrides
 {
@@ -13,6 +13,9 @@ internal sealed record CommandLineOverrides
     public string? Root { get; init; }
 
     public IReadOnlyList<string> Mirrors { get; init; } = [];
+
+    /// <summary><c>--docker-creds</c>: the credentials file (<c>Registry:DockerConfigPath</c>), named as OSG's script names it.</summary>
+    public string? DockerCreds { get; init; }
 
     public IReadOnlyList<string> Platforms { get; init; } = [];
 
@@ -48,6 +51,11 @@ internal sealed record CommandLineOverrides
             }
 
             values[$"Registry:Hosts:{mirror[..eq]}:Mirror"] = url;
+        }
+
+        if (DockerCreds is not null)
+        {
+            values["Registry:DockerConfigPath"] = DockerCreds;
         }
 
         for (var i = 0; i < Platforms.Count; i++)

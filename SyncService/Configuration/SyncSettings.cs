@@ -53,7 +53,7 @@ internal sealed record SyncSettings(IConfiguration Configuration, SyncOptions Sy
         return FromConfiguration(configuration);
     }
 
-    /// <summary>Binds and validates the three sections of <paramref name="configuration"/>.</summary>
+    /// <summary>Binds and validates the three sections of <paramref name="configuration"/>, and reads the credentials file.</summary>
     public static SyncSettings FromConfiguration(IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
@@ -81,6 +81,7 @@ internal sealed record SyncSettings(IConfiguration Configuration, SyncOptions Sy
         sync.Validate();
         Validate(publisher.Validate, PublisherOptions.SectionName);
         Validate(registry.Validate, RegistryClientOptions.SectionName);
+        CheckCredentialsFile(registry);
         return new SyncSettings(configuration, sync, publisher, registry);
     }
 
@@ -115,6 +116,20 @@ internal sealed record SyncSettings(IConfiguration Configuration, SyncOptions Sy
         {
             var key = ex.ParamName is { } name && name.Contains(':', StringComparison.Ordinal) ? name : $"{section}:{ex.ParamName}";
             throw new OptionsException(key, $"is invalid: {ex.Message}", ex);
+        }
+    }
+
+    // Read at start by every command: a credentials file in neither format is a bad setting (exit 2) naming the file,
+    // not "no credentials" found out image by image.
+    private static void CheckCredentialsFile(RegistryClientOptions registry)
+    {
+        try
+        {
+            registry.CheckCredentialsFile();
+        }
+        catch (CredentialsFileException ex)
+        {
+            throw new OptionsException($"{RegistryClientOptions.SectionName}:{nameof(RegistryClientOptions.DockerConfigPath)}", "is unusable: " + ex.Message, ex);
         }
     }
 

@@ -1,5 +1,5 @@
+using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
 
 namespace CvmfsImages.Sync.Lists;
 
@@ -26,7 +26,37 @@ public sealed class FileListSource : IListSource
 
     public async Task<ListSnapshot?> ReadAsync(CancellationToken ct)
     {
-        byte[] bytes;
+        var bytes = await ReadBytesAsync(ct).ConfigureAwait(false);
+        var version = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        if (version == _lastVersion)
+        {
+            return null;
+        }
+
+        var text = ListText.Decode(bytes, out var notUtf8);
+        if (notUtf8.Count > 0)
+        {
+            var more = notUtf8.Count > 1 ? string.Create(CultureInfo.InvariantCulture, $" and {notUtf8.Count - 1} more") : string.Empty;
+            throw new ListReadException(_path, string.Create(CultureInfo.InvariantCulture, $"the list file '{_path}' is not UTF-8 text (line {notUtf8[0]}{more})"));
+        }
+
+        _lastVersion = version;
+        return new ListSnapshot(text.TrimStart('\uFEFF'), _path, "sha256:" + version);
+    }
+
+    /// <summary>
+    /// For <c>validate</c>: the list even when some lines are not UTF-8 (their bad bytes read as U+FFFD), and those
+    /// lines' numbers. Does not change what <see cref="ReadAsync"/> saw last.
+    /// </summary>
+    internal async Task<(ListSnapshot Snapshot, IReadOnlyList<int> NotUtf8Lines)> ReadForCheckAsync(CancellationToken ct)
+    {
+        var bytes = await ReadBytesAsync(ct).ConfigureAwait(false);
+        var text = ListText.Decode(bytes, out var notUtf8);
+        return (new ListSnapshot(text.TrimStart('\uFEFF'), _path, "sha256:" + Convert.ToHexStringLower(SHA256.HashData(bytes))), notUtf8);
+    }
+
+    private async Task<byte[]> ReadBytesAsync(CancellationToken ct)
+    {
         try
         {
             var info = new FileInfo(_path);
@@ -35,30 +65,11 @@ public sealed class FileListSource : IListSource
                 throw new ListReadException(_path, $"the list file '{_path}' is larger than {MaxBytes} bytes");
             }
 
-            bytes = await File.ReadAllBytesAsync(_path, ct).ConfigureAwait(false);
+            return await File.ReadAllBytesAsync(_path, ct).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new ListReadException(_path, $"cannot read the list file '{_path}': {ex.Message}", ex);
         }
-
-        var version = Convert.ToHexStringLower(SHA256.HashData(bytes));
-        if (version == _lastVersion)
-        {
-            return null;
-        }
-
-        string text;
-        try
-        {
-            text = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true).GetString(bytes);
-        }
-        catch (DecoderFallbackException ex)
-        {
-            throw new ListReadException(_path, $"the list file '{_path}' is not UTF-8 text", ex);
-        }
-
-        _lastVersion = version;
-        return new ListSnapshot(text.TrimStart('\uFEFF'), _path, "sha256:" + version);
     }
 }

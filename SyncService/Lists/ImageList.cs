@@ -32,13 +32,13 @@ public sealed record ImageList(string Source, IReadOnlyList<ListEntry> Entries, 
             lineNumber++;
             if (lineNumber > maxLines)
             {
-                problems.Add(new ListProblem(lineNumber, $"the list has more than {maxLines} lines; line {lineNumber} and after are ignored"));
+                problems.Add(new ListProblem(lineNumber, $"the list has more than {maxLines} lines; line {lineNumber} and after are ignored") { Kind = ListProblemKind.TooManyLines });
                 break;
             }
 
             if (rawLine.Length > MaxLineLength)
             {
-                problems.Add(new ListProblem(lineNumber, $"line is longer than {MaxLineLength} characters"));
+                problems.Add(new ListProblem(lineNumber, $"line is longer than {MaxLineLength} characters") { Kind = ListProblemKind.LineTooLong });
                 continue;
             }
 
@@ -77,7 +77,7 @@ public sealed record ImageList(string Source, IReadOnlyList<ListEntry> Entries, 
         {
             if (char.IsWhiteSpace(c))
             {
-                problem = new ListProblem(lineNumber, $"'{Shorten(text)}' has whitespace inside: one image per line (a comment starts with '#')");
+                problem = new ListProblem(lineNumber, $"'{Shorten(text)}' has whitespace inside: one image per line (a comment starts with '#')") { Kind = ListProblemKind.Syntax };
                 return null;
             }
         }
@@ -91,19 +91,19 @@ public sealed record ImageList(string Source, IReadOnlyList<ListEntry> Entries, 
         {
             if (at >= 0)
             {
-                problem = new ListProblem(lineNumber, $"'{Shorten(text)}': a tag glob cannot be combined with a digest pin");
+                problem = new ListProblem(lineNumber, $"'{Shorten(text)}': a tag glob cannot be combined with a digest pin") { Kind = ListProblemKind.Syntax };
                 return null;
             }
 
             if (!TagPatterns.Validate(tag, out var globReason))
             {
-                problem = new ListProblem(lineNumber, $"'{Shorten(text)}': {globReason}");
+                problem = new ListProblem(lineNumber, $"'{Shorten(text)}': {globReason}") { Kind = ListProblemKind.Syntax };
                 return null;
             }
 
             if (!RepositoryName.TryParse(name[..colon], out var repository, out var nameReason))
             {
-                problem = new ListProblem(lineNumber, $"'{Shorten(text)}': {nameReason}");
+                problem = new ListProblem(lineNumber, $"'{Shorten(text)}': {nameReason}") { Kind = ListProblemKind.Syntax };
                 return null;
             }
 
@@ -113,7 +113,7 @@ public sealed record ImageList(string Source, IReadOnlyList<ListEntry> Entries, 
 
         if (!ImageReference.TryParse(text, out var reference, out var reason))
         {
-            problem = new ListProblem(lineNumber, $"'{Shorten(text)}' is not an image reference: {reason}");
+            problem = new ListProblem(lineNumber, $"'{Shorten(text)}' is not an image reference: {reason}") { Kind = ListProblemKind.Syntax };
             return null;
         }
 

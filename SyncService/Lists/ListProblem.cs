@@ -6,5 +6,8 @@ namespace CvmfsImages.Sync.Lists;
 /// </summary>
 public sealed record ListProblem(int LineNumber, string Message, int? OtherLineNumber = null)
 {
+    /// <summary>What kind of problem this is; null where the producer does not say (see <c>ValidateCommand</c>).</summary>
+    public ListProblemKind? Kind { get; init; }
+
     public override string ToString() => $"line {LineNumber}: {Message}";
 }

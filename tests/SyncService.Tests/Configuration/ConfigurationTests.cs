@@ -52,7 +52,17 @@ public sealed class ConfigurationTests
         }
 
         Assert.NotNull(file);
-        var settings = SyncSettings.Load(new CommandLineOverrides { ConfigFile = Path.Combine(file.FullName, "deploy", "stratum0.appsettings.json") }, includeSystemFile: false);
+        var example = Path.Combine(file.FullName, "deploy", "stratum0.appsettings.json");
+
+        // It names OSG's credentials file, which the operator provides (README, step 2): absent, it stops the start.
+        var missing = Assert.Throws<OptionsException>(() => SyncSettings.Load(new CommandLineOverrides { ConfigFile = example }, includeSystemFile: false));
+        Assert.Equal("Registry:DockerConfigPath", missing.Key);
+        Assert.Contains("'/etc/cvmfs-image-sync/docker-config.json' cannot be read", missing.Message, StringComparison.Ordinal);
+
+        using var dir = new CvmfsImages.TestSupport.TempDirectory("stratum0-config");
+        var creds = dir.Combine("docker-config.json");
+        File.WriteAllText(creds, """{"https://registry.hub.docker.com": {"username": "janedoe", "password": "hunter2"}}""");
+        var settings = SyncSettings.Load(new CommandLineOverrides { ConfigFile = example, DockerCreds = creds }, includeSystemFile: false);
 
         Assert.Equal(PublisherBackends.CvmfsServer, settings.Publisher.Backend);
         Assert.Equal("singularity.opensciencegrid.org", settings.Publisher.RepositoryName);
