@@ -21,7 +21,8 @@
 # Usage: bench/flatten.sh [RUNS]   (default 7; 0: only the tree comparison and the memory check). Needs root (umoci
 # unpack without --rootless). R2R=1 adds a row for the same CLI published ReadyToRun (a measurement only: the
 # deployed build is what `dotnet publish SyncService -c Release -r linux-x64 --self-contained` makes);
-# LIBRARY=1 adds bench/FlattenBench (the flattener in a bare process, without the CLI) and umoci --rootless.
+# OTHER_CLI=DIR adds a row for another published CLI (say, an earlier commit's `dotnet publish` output), in the same
+# rounds; LIBRARY=1 adds bench/FlattenBench (the flattener in a bare process, without the CLI) and umoci --rootless.
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
 runs=${1:-7}
@@ -32,9 +33,9 @@ done
 work=$(mktemp -d /dev/shm/flatten-bench.XXXXXX)
 registry_pid=
 cleanup() {
-  [ -n "$registry_pid" ] && kill "$registry_pid" 2>/dev/null && wait "$registry_pid" 2>/dev/null
-  chmod -R u+rwx "$work" 2>/dev/null; rm -rf "$work"
-  return 0
+  if [ -n "$registry_pid" ]; then kill "$registry_pid" 2>/dev/null || true; wait "$registry_pid" 2>/dev/null || true; fi
+  chmod -R u+rwx "$work" 2>/dev/null || true
+  rm -rf "$work"
 }
 trap cleanup EXIT
 
@@ -42,11 +43,15 @@ trap cleanup EXIT
 echo "== publish cvmfs-image-sync (Release, self-contained, as deployed)"
 rid=$(dotnet --info | awk '/^ *RID:/ { print $2; exit }')
 dotnet publish SyncService -c Release -r "$rid" --self-contained -nologo -clp:NoSummary -v quiet -o "$work/cli" >/dev/null
-tools=(ours umoci-root tar)
+tools=(ours umoci-root tar fixed)
 if [ "${R2R:-0}" = 1 ]; then
   echo "== publish cvmfs-image-sync ReadyToRun too (R2R=1; a measurement only)"
   dotnet publish SyncService -c Release -r "$rid" --self-contained -p:PublishReadyToRun=true -nologo -clp:NoSummary -v quiet -o "$work/cli-r2r" >/dev/null
-  tools+=(ours-r2r)
+  tools+=(ours-r2r fixed-r2r)
+fi
+if [ -n "${OTHER_CLI:-}" ]; then
+  [ -x "$OTHER_CLI/cvmfs-image-sync" ] || { echo "flatten.sh: OTHER_CLI=$OTHER_CLI has no cvmfs-image-sync" >&2; exit 2; }
+  tools+=(other)
 fi
 if [ "${LIBRARY:-0}" = 1 ]; then
   echo "== publish bench/FlattenBench (LIBRARY=1: the flattener alone in a process)"
@@ -152,6 +157,10 @@ rm -rf "$work/src/big"
 gzip -1 -c "$work/src/big.tar" > "$work/src/big.tar.gz"
 image small "$work/src/layer2.tar"
 image big "$work/src/big.tar"
+# The command's fixed cost: an image of one small file (start-up, registry, metadata; next to no layer work).
+mkdir -p "$work/src/tiny/etc" && echo tiny > "$work/src/tiny/etc/tiny"
+tar --numeric-owner -C "$work/src/tiny" -cf "$work/src/tiny.tar" etc && gzip -c "$work/src/tiny.tar" > "$work/src/tiny.tar.gz"
+image tiny "$work/src/tiny.tar"
 rm -f "$work/src/big.tar" "$work/layout/blobs/sha256/$(sha256sum "$work/src/big.tar.gz" | cut -d' ' -f1)"
 
 echo "== loopback registry (docker-registry), push bench/minbase, bench/small, bench/big"
@@ -183,7 +192,7 @@ push() { # repository name -> pushes the image NAME's blobs and manifest as REPO
   curl -fs -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' --data-binary @"$work/src/$name.manifest.json" \
     "$base/v2/$repo/manifests/latest" >/dev/null
 }
-push bench/minbase bench; push bench/small small; push bench/big big
+push bench/minbase bench; push bench/small small; push bench/big big; push bench/tiny tiny
 rm -f "$work/src/big.tar.gz"
 cli_args=(--set "Registry:BlobCacheDirectory=$work/cache" --set "Sync:StateDirectory=$work/state")
 unpack() { "$1/cvmfs-image-sync" unpack "127.0.0.1:$port/bench/$2:latest" "$3" "${cli_args[@]}"; }
@@ -191,7 +200,7 @@ unpack_cmd() { # cli image target -> the command line, for measure
   cmd=("$1/cvmfs-image-sync" unpack "127.0.0.1:$port/bench/$2:latest" "$3" "${cli_args[@]}")
 }
 # Fill the blob cache ("layers cached"); the timed runs then read the manifest from the registry and the blobs from the cache.
-for name in minbase small big; do unpack "$work/cli" "$name" "$work/warm" >/dev/null; rm -rf "$work/warm"; done
+for name in minbase small big tiny; do unpack "$work/cli" "$name" "$work/warm" >/dev/null; rm -rf "$work/warm"; done
 
 # One timed run: wall seconds, peak RSS (KiB) and CPU seconds (user + system, children included) of the command,
 # from GNU time; the output tree is removed after. On a busy machine CPU seconds are the steadier comparison.
@@ -212,6 +221,9 @@ run() { # name -> one timed run of that tool
   case $1 in
     ours) unpack_cmd "$work/cli" minbase "$work/out"; measure ours "${cmd[@]}" ;;
     ours-r2r) unpack_cmd "$work/cli-r2r" minbase "$work/out"; measure ours-r2r "${cmd[@]}" ;;
+    other) unpack_cmd "$OTHER_CLI" minbase "$work/out"; measure other "${cmd[@]}" ;;
+    fixed) unpack_cmd "$work/cli" tiny "$work/out"; measure fixed "${cmd[@]}" ;;
+    fixed-r2r) unpack_cmd "$work/cli-r2r" tiny "$work/out"; measure fixed-r2r "${cmd[@]}" ;;
     umoci-root) measure umoci-root umoci unpack --image "$work/layout:bench" "$work/out" ;;
     umoci-rootless) measure umoci-rootless umoci unpack --rootless --image "$work/layout:bench" "$work/out" ;;
     tar) measure tar bash -c 'tar_both "$work/out"' ;;
@@ -257,10 +269,15 @@ if [ "$runs" -gt 0 ]; then
     echo "unpack ReadyToRun / umoci unpack (root): $(ratio "${wall[ours-r2r]}" "${wall[umoci-root]}")  $(ratio "${cpu[ours-r2r]}" "${cpu[umoci-root]}")"
     echo "unpack ReadyToRun / tar -xzf:            $(ratio "${wall[ours-r2r]}" "${wall[tar]}")  $(ratio "${cpu[ours-r2r]}" "${cpu[tar]}")"
   fi
+  if [ -n "${wall[other]:-}" ]; then
+    echo "OTHER_CLI unpack / umoci unpack (root):  $(ratio "${wall[other]}" "${wall[umoci-root]}")  $(ratio "${cpu[other]}" "${cpu[umoci-root]}")"
+    echo "OTHER_CLI unpack / tar -xzf:             $(ratio "${wall[other]}" "${wall[tar]}")  $(ratio "${cpu[other]}" "${cpu[tar]}")"
+  fi
   if [ -n "${wall[library]:-}" ]; then
     echo "FlattenBench / umoci unpack (root):      $(ratio "${wall[library]}" "${wall[umoci-root]}")  $(ratio "${cpu[library]}" "${cpu[umoci-root]}")"
     echo "unpack / umoci unpack --rootless:        $(ratio "${wall[ours]}" "${wall[umoci-rootless]}")  $(ratio "${cpu[ours]}" "${cpu[umoci-rootless]}")"
   fi
+  echo "fixed cost of the command (unpack of a one-file image): ${wall[fixed]} s wall, ${cpu[fixed]} s CPU${wall[fixed-r2r]:+; ReadyToRun ${wall[fixed-r2r]} s wall, ${cpu[fixed-r2r]} s CPU}"
   echo "(unpack includes process and .NET start-up, JIT, reading the manifest from the registry, both digest checks"
   echo " of every layer (compressed and DiffID), and the Singularity metadata; tar checks no digest and applies no whiteout.)"
 fi

@@ -6,8 +6,9 @@ namespace CvmfsImages.Publisher.Flattening;
 /// <list type="number">
 /// <item>"read": reads the stored (compressed) stream in large chunks (whatever the caller's stream does per read,
 /// such as a digest check of a cached blob, happens here);</item>
-/// <item>"unpack": checks the magic bytes, decompresses and hashes the uncompressed stream for the DiffID;</item>
-/// <item>the applier's own thread parses the tar and writes files.</item>
+/// <item>"unpack": checks the magic bytes and decompresses, the longest task of the three;</item>
+/// <item>the applier's own thread hashes each decompressed chunk for the DiffID as it takes it, then parses the tar
+/// and writes files.</item>
 /// </list>
 /// Each stage holds a few fixed buffers, so memory does not grow with the layer, and a stage ahead of its reader
 /// waits. An error in a stage (the magic bytes, corrupt data, the source failing) is rethrown, with its type, by the
@@ -23,7 +24,6 @@ internal sealed class LayerPipeline : IDisposable
     private readonly Stream _stored;
     private readonly ReadAheadStream _compressed;
     private readonly ReadAheadStream _tar;
-    private DigestingStream? _digesting;
     private bool _disposed;
 
     private LayerPipeline(LayerInput layer, Stream stored, bool hash, int index)
@@ -31,14 +31,7 @@ internal sealed class LayerPipeline : IDisposable
         _stored = stored;
         var number = index + 1;
         _compressed = new ReadAheadStream(stored, $"layer{number} read", CompressedChunkSize, CompressedBuffers);
-        _tar = new ReadAheadStream(
-            () =>
-            {
-                var digesting = LayerStreams.OpenTar(layer, _compressed, hash);
-                Volatile.Write(ref _digesting, digesting);
-                return digesting;
-            },
-            $"layer{number} unpack");
+        _tar = new ReadAheadStream(() => LayerStreams.OpenTar(layer, _compressed, hash: false), $"layer{number} unpack", sha256: hash);
 
         // The limit on metadata headers sits on the reader's side, so its error comes with the header at fault
         // (the read-ahead delivers whole chunks).
@@ -66,7 +59,7 @@ internal sealed class LayerPipeline : IDisposable
     }
 
     /// <summary><c>sha256:&lt;hex&gt;</c> of the uncompressed stream; only when hashing, once <see cref="Tar"/> is at its end.</summary>
-    public string Digest() => Volatile.Read(ref _digesting)!.Digest();
+    public string Digest() => _tar.Digest();
 
     /// <summary>
     /// Ends the stages: wakes them, disposes the layer's source (which ends a read blocked on the network), waits for

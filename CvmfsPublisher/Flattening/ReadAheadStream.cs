@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.ExceptionServices;
+using System.Security.Cryptography;
 
 namespace CvmfsImages.Publisher.Flattening;
 
@@ -22,6 +23,7 @@ internal sealed class ReadAheadStream : ReadOnlyStream
     public const int DefaultBuffers = 4;
 
     private readonly Func<Stream> _open;
+    private readonly IncrementalHash? _hash;
     private readonly int _chunkSize;
     private readonly object _gate = new();
     private readonly Queue<Chunk> _full;
@@ -38,12 +40,18 @@ internal sealed class ReadAheadStream : ReadOnlyStream
     private long _bytesRead;
 
     /// <summary>Starts a thread named <paramref name="name"/> that opens the source with <paramref name="open"/> and reads it ahead.</summary>
-    public ReadAheadStream(Func<Stream> open, string name, int chunkSize = DefaultChunkSize, int buffers = DefaultBuffers)
+    /// <param name="open">Opens the source (on the stage's thread).</param>
+    /// <param name="name">The thread's name.</param>
+    /// <param name="chunkSize">The size of each buffer.</param>
+    /// <param name="buffers">How many buffers are read ahead at most.</param>
+    /// <param name="sha256">Whether to sha256 everything read, on the reader's thread, as each chunk is taken (see <see cref="Digest"/>).</param>
+    public ReadAheadStream(Func<Stream> open, string name, int chunkSize = DefaultChunkSize, int buffers = DefaultBuffers, bool sha256 = false)
     {
         ArgumentNullException.ThrowIfNull(open);
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(buffers, 2);
         _open = open;
+        _hash = sha256 ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
         _chunkSize = chunkSize;
         _full = new Queue<Chunk>(buffers);
         _free = new Stack<byte[]>(buffers);
@@ -69,6 +77,17 @@ internal sealed class ReadAheadStream : ReadOnlyStream
     {
         get => BytesRead;
         set => throw new NotSupportedException();
+    }
+
+    /// <summary><c>sha256:&lt;hex&gt;</c> of the whole source; only when hashing, once a read has returned its end.</summary>
+    public string Digest()
+    {
+        if (_hash is null || !_ended || _error is not null)
+        {
+            throw new InvalidOperationException("The digest is known only once the whole stream has been read (and hashed).");
+        }
+
+        return "sha256:" + Convert.ToHexStringLower(_hash.GetCurrentHash());
     }
 
     public override int Read(Span<byte> buffer)
@@ -130,6 +149,8 @@ internal sealed class ReadAheadStream : ReadOnlyStream
             {
                 ArrayPool<byte>.Shared.Return(free);
             }
+
+            _hash?.Dispose();
         }
 
         base.Dispose(disposing);
@@ -183,6 +204,8 @@ internal sealed class ReadAheadStream : ReadOnlyStream
             return false;
         }
 
+        // Hashing here, a whole chunk at a time, keeps it off the stage's thread (decompression is the longer task).
+        _hash?.AppendData(next.Buffer.AsSpan(0, next.Length));
         _current = next.Buffer;
         _length = next.Length;
         _position = 0;

@@ -142,6 +142,35 @@ public sealed class PipelineTests
     }
 
     [Fact]
+    public async Task Names_replaced_linked_and_whited_out_while_the_next_layer_streams_end_up_as_the_tars_say()
+    {
+        // A name replaced within a layer, a hard link to a file a later layer whites out, a file larger than one
+        // read-ahead buffer, and more files than the resolver keeps directories for.
+        var lower = new TarBuilder()
+            .File("f", new byte[3 * 1024 * 1024])
+            .File("f", "second")
+            .File("g", Enumerable.Repeat((byte)'g', 1024 * 1024).ToArray())
+            .Hardlink("h", "g")
+            .File("big", Enumerable.Repeat((byte)'b', (4 * 1024 * 1024) + 1).ToArray());
+        for (var i = 0; i < 300; i++)
+        {
+            lower.File($"many/{i}", $"file {i}");
+        }
+
+        var upper = new TarBuilder().Whiteout("g").File("many/7", "upper 7").Whiteout("many/8");
+        using var tree = await TestLayers.FlattenAsync(lower, upper);
+        Assert.Equal("second", tree.Read("f"));
+        Assert.False(tree.Exists("g"));
+        Assert.Equal(new string('g', 1024 * 1024), tree.Read("h"));
+        Assert.Equal((4 * 1024 * 1024) + 1, new FileInfo(tree.Path("big")).Length);
+        Assert.Equal("upper 7", tree.Read("many/7"));
+        Assert.False(tree.Exists("many/8"));
+        Assert.Equal(299, Directory.GetFiles(tree.Path("many")).Length);
+        Assert.All(Enumerable.Range(0, 300).Where(i => i is not 7 and not 8), i => Assert.Equal($"file {i}", tree.Read($"many/{i}")));
+        Assert.Equal(new DateTime(2021, 3, 4, 5, 6, 7, DateTimeKind.Utc), File.GetLastWriteTimeUtc(tree.Path("many/299")));
+    }
+
+    [Fact]
     public void A_read_ahead_stage_rethrows_its_sources_error_with_its_type_on_every_read()
     {
         using var stage = new ReadAheadStream(() => throw new InvalidDataException("broken source"), "test stage");
