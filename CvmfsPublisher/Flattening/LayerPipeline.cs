@@ -6,9 +6,9 @@ namespace CvmfsImages.Publisher.Flattening;
 /// <list type="number">
 /// <item>"read": reads the stored (compressed) stream in large chunks (whatever the caller's stream does per read,
 /// such as a digest check of a cached blob, happens here);</item>
-/// <item>"unpack": checks the magic bytes and decompresses, the longest task of the three;</item>
-/// <item>the applier's own thread hashes each decompressed chunk for the DiffID as it takes it, then parses the tar
-/// and writes files.</item>
+/// <item>"unpack": checks the magic bytes and decompresses;</item>
+/// <item>"sha256": hashes each decompressed chunk for the DiffID, in order, before the applier takes it;</item>
+/// <item>the applier's own thread parses the tar and writes files.</item>
 /// </list>
 /// Each stage holds a few fixed buffers, so memory does not grow with the layer, and a stage ahead of its reader
 /// waits. An error in a stage (the magic bytes, corrupt data, the source failing) is rethrown, with its type, by the
@@ -31,7 +31,7 @@ internal sealed class LayerPipeline : IDisposable
         _stored = stored;
         var number = index + 1;
         _compressed = new ReadAheadStream(stored, $"layer{number} read", CompressedChunkSize, CompressedBuffers);
-        _tar = new ReadAheadStream(() => LayerStreams.OpenTar(layer, _compressed, hash: false), $"layer{number} unpack", sha256: hash);
+        _tar = new ReadAheadStream(() => LayerStreams.OpenTar(layer, _compressed, hash: false), $"layer{number} unpack", sha256Thread: hash ? $"layer{number} sha256" : null);
 
         // The limit on metadata headers sits on the reader's side, so its error comes with the header at fault
         // (the read-ahead delivers whole chunks).

@@ -26,9 +26,11 @@ internal sealed class ReadAheadStream : ReadOnlyStream
     private readonly IncrementalHash? _hash;
     private readonly int _chunkSize;
     private readonly object _gate = new();
+    private readonly Queue<Chunk> _filled;
     private readonly Queue<Chunk> _full;
     private readonly Stack<byte[]> _free;
     private readonly Thread _thread;
+    private readonly Thread? _hasher;
     private Stream? _inner;
     private bool _stopped;
     private byte[]? _current;
@@ -44,15 +46,17 @@ internal sealed class ReadAheadStream : ReadOnlyStream
     /// <param name="name">The thread's name.</param>
     /// <param name="chunkSize">The size of each buffer.</param>
     /// <param name="buffers">How many buffers are read ahead at most.</param>
-    /// <param name="sha256">Whether to sha256 everything read, on the reader's thread, as each chunk is taken (see <see cref="Digest"/>).</param>
-    public ReadAheadStream(Func<Stream> open, string name, int chunkSize = DefaultChunkSize, int buffers = DefaultBuffers, bool sha256 = false)
+    /// <param name="sha256Thread">When set, everything read is sha256-hashed (see <see cref="Digest"/>) on a second thread of
+    /// this name, which takes each chunk in order before the reader does.</param>
+    public ReadAheadStream(Func<Stream> open, string name, int chunkSize = DefaultChunkSize, int buffers = DefaultBuffers, string? sha256Thread = null)
     {
         ArgumentNullException.ThrowIfNull(open);
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(buffers, 2);
         _open = open;
-        _hash = sha256 ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
+        _hash = sha256Thread is null ? null : IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         _chunkSize = chunkSize;
+        _filled = new Queue<Chunk>(buffers);
         _full = new Queue<Chunk>(buffers);
         _free = new Stack<byte[]>(buffers);
         for (var i = 0; i < buffers; i++)
@@ -61,6 +65,12 @@ internal sealed class ReadAheadStream : ReadOnlyStream
         }
 
         _thread = new Thread(Produce) { IsBackground = true, Name = name };
+        if (_hash is not null)
+        {
+            _hasher = new Thread(Hash) { IsBackground = true, Name = sha256Thread };
+            _hasher.Start();
+        }
+
         _thread.Start();
     }
 
@@ -130,6 +140,7 @@ internal sealed class ReadAheadStream : ReadOnlyStream
             _disposed = true;
             Stop();
             _thread.Join();
+            _hasher?.Join();
             _inner?.Dispose();
             if (_current is not null)
             {
@@ -137,7 +148,7 @@ internal sealed class ReadAheadStream : ReadOnlyStream
                 _current = null;
             }
 
-            while (_full.TryDequeue(out var chunk))
+            while (_filled.TryDequeue(out var chunk) || _full.TryDequeue(out chunk))
             {
                 if (chunk.Buffer is not null)
                 {
@@ -204,8 +215,6 @@ internal sealed class ReadAheadStream : ReadOnlyStream
             return false;
         }
 
-        // Hashing here, a whole chunk at a time, keeps it off the stage's thread (decompression is the longer task).
-        _hash?.AppendData(next.Buffer.AsSpan(0, next.Length));
         _current = next.Buffer;
         _length = next.Length;
         _position = 0;
@@ -271,8 +280,49 @@ internal sealed class ReadAheadStream : ReadOnlyStream
     {
         lock (_gate)
         {
-            _full.Enqueue(chunk);
+            (_hasher is null ? _full : _filled).Enqueue(chunk);
             Monitor.PulseAll(_gate);
+        }
+    }
+
+    // The second thread when hashing: takes the chunks in order, hashes them and passes them on to the reader, so that
+    // decompressing, hashing and the reader's work run on three cores.
+    private void Hash()
+    {
+        while (true)
+        {
+            Chunk chunk;
+            lock (_gate)
+            {
+                while (_filled.Count == 0 && !_stopped)
+                {
+                    Monitor.Wait(_gate);
+                }
+
+                if (_stopped)
+                {
+                    return;
+                }
+
+                chunk = _filled.Dequeue();
+            }
+
+            var last = chunk.Error is not null || chunk.Length == 0;
+            if (!last)
+            {
+                _hash!.AppendData(chunk.Buffer.AsSpan(0, chunk.Length));
+            }
+
+            lock (_gate)
+            {
+                _full.Enqueue(chunk);
+                Monitor.PulseAll(_gate);
+            }
+
+            if (last)
+            {
+                return;
+            }
         }
     }
 

@@ -171,6 +171,23 @@ public sealed class PipelineTests
     }
 
     [Fact]
+    public void A_read_ahead_stage_hashes_every_chunk_in_order_and_knows_the_digest_only_at_the_end()
+    {
+        var data = new byte[(1 << 20) + 12345];
+        new Random(21).NextBytes(data);
+        using var stage = new ReadAheadStream(() => new MemoryStream(data), "test stage", chunkSize: 4096, buffers: 3, sha256Thread: "test sha256");
+        var read = new byte[1000];
+        Assert.Equal(1000, stage.Read(read));
+        Assert.Throws<InvalidOperationException>(() => stage.Digest());
+        using var copy = new MemoryStream();
+        copy.Write(read);
+        stage.CopyTo(copy);
+        Assert.Equal(data, copy.ToArray());
+        Assert.Equal(TarBuilder.Digest(data), stage.Digest());
+        Assert.Equal(data.Length, stage.BytesRead);
+    }
+
+    [Fact]
     public void A_read_ahead_stage_rethrows_its_sources_error_with_its_type_on_every_read()
     {
         using var stage = new ReadAheadStream(() => throw new InvalidDataException("broken source"), "test stage");
