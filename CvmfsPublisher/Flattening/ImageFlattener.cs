@@ -11,8 +11,9 @@ namespace CvmfsImages.Publisher.Flattening;
 /// setuid/setgid dropped, and Singularity's metadata (<c>/.singularity.d</c>) and mount points added.
 /// </summary>
 /// <remarks>
-/// Layers are streamed: each is decompressed and applied entry by entry as it is read, so memory does not grow with
-/// layer size. The work runs on a dedicated thread per layer (blocking file-system calls).
+/// Layers are streamed: each is read, decompressed and applied entry by entry on threads of its own (a
+/// <see cref="LayerPipeline"/>: reading, decompressing and hashing, writing files), through bounded buffers, so memory
+/// does not grow with layer size; the next layer is opened and decompressed while one is applied, and applied in order.
 /// </remarks>
 public sealed partial class ImageFlattener
 {
@@ -58,36 +59,49 @@ public sealed partial class ImageFlattener
         var stopwatch = Stopwatch.StartNew();
         var tree = TreeWriter.Create(target);
         var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+        var sources = new LayerSources();
+        var prepared = new Task<LayerPipeline>?[layers.Count];
         try
         {
+            // Reads are blocking; cancelling disposes every opened layer stream, which is how a stalled network read ends.
+            using var registration = cancellationToken.Register(static s => ((LayerSources)s!).Cancel(), sources);
             var counters = new FlattenCounters();
             var applier = new LayerApplier(tree, counters, buffer);
             for (var i = 0; i < layers.Count; i++)
             {
                 var layer = layers[i];
-                var diffId = layer.DiffId ?? (config.DiffIds.Count == layers.Count ? config.DiffIds[i] : null);
-                var verify = options.VerifyDiffIds && diffId is not null;
-                LogLayerStarted(target, i + 1, layers.Count, layer.Digest, layer.MediaType);
-                var stored = await layer.OpenAsync(cancellationToken);
-                var index = i;
-                long bytes;
+                prepared[i] ??= PrepareAsync(layer, i, ExpectedDiffId(layers, config, options, i) is not null, sources, cancellationToken);
 
-                // Reads are blocking; cancelling disposes the layer stream, which is how a stalled network read ends.
-                using (cancellationToken.Register(static s => ((Stream)s!).Dispose(), stored))
+                // The next layer is opened and decompressed (into its bounded buffers) while this one is applied; its
+                // entries are applied only once this layer is complete, and its errors surface only then.
+                if (i + 1 < layers.Count)
                 {
-                    try
-                    {
-                        bytes = await Task.Factory.StartNew(
-                            () => ApplyLayer(applier, layer, stored, verify ? diffId : null, index, layers.Count, options.Progress, cancellationToken),
-                            cancellationToken,
-                            TaskCreationOptions.LongRunning,
-                            TaskScheduler.Default);
-                    }
-                    catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is not OperationCanceledException)
-                    {
-                        throw new OperationCanceledException($"Flattening {target} was cancelled in layer {layer.Digest}.", ex, cancellationToken);
-                    }
+                    prepared[i + 1] = PrepareAsync(layers[i + 1], i + 1, ExpectedDiffId(layers, config, options, i + 1) is not null, sources, cancellationToken);
                 }
+
+                LogLayerStarted(target, i + 1, layers.Count, layer.Digest, layer.MediaType);
+                var pipeline = await prepared[i]!;
+                prepared[i] = null;
+                var index = i;
+                var expected = ExpectedDiffId(layers, config, options, i);
+                long bytes;
+                try
+                {
+                    bytes = await Task.Factory.StartNew(
+                        () => ApplyLayer(applier, layer, pipeline, expected, index, layers.Count, options.Progress, cancellationToken),
+                        cancellationToken,
+                        TaskCreationOptions.LongRunning,
+                        TaskScheduler.Default);
+                }
+                catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is not OperationCanceledException)
+                {
+                    throw new OperationCanceledException($"Flattening {target} was cancelled in layer {layer.Digest}.", ex, cancellationToken);
+                }
+                finally
+                {
+                    pipeline.Dispose();
+                }
+
                 LogLayerApplied(target, i + 1, layers.Count, layer.Digest, bytes);
             }
 
@@ -126,6 +140,7 @@ public sealed partial class ImageFlattener
         }
         catch (Exception ex)
         {
+            Abandon(prepared);
             tree.Dispose();
             tree = null;
             TreeWriter.RemoveAll(target);
@@ -139,50 +154,85 @@ public sealed partial class ImageFlattener
         }
     }
 
+    // The DiffID a layer is checked against: its own, else the config's when it lists one per layer; null when none or not checking.
+    private static string? ExpectedDiffId(IReadOnlyList<LayerInput> layers, ImageConfig config, FlattenOptions options, int index)
+    {
+        var diffId = layers[index].DiffId ?? (config.DiffIds.Count == layers.Count ? config.DiffIds[index] : null);
+        return options.VerifyDiffIds ? diffId : null;
+    }
+
+    private static async Task<LayerPipeline> PrepareAsync(LayerInput layer, int index, bool hash, LayerSources sources, CancellationToken cancellationToken)
+    {
+        var stored = await layer.OpenAsync(cancellationToken).ConfigureAwait(false);
+        sources.Add(stored);
+        return LayerPipeline.Start(layer, stored, hash, index);
+    }
+
+    // A failure leaves layers opened ahead: their threads are stopped and their streams disposed, now or, for an open
+    // still in progress, when it completes (its own error is then only observed: the first failure is the one reported).
+    private static void Abandon(Task<LayerPipeline>?[] prepared)
+    {
+        foreach (var task in prepared)
+        {
+            if (task is null)
+            {
+                continue;
+            }
+
+            if (task.IsCompletedSuccessfully)
+            {
+                task.Result.Dispose();
+            }
+            else
+            {
+                task.ContinueWith(
+                    static t =>
+                    {
+                        if (t.IsCompletedSuccessfully)
+                        {
+                            t.Result.Dispose();
+                        }
+                        else
+                        {
+                            _ = t.Exception;
+                        }
+                    },
+                    CancellationToken.None,
+                    TaskContinuationOptions.ExecuteSynchronously,
+                    TaskScheduler.Default);
+            }
+        }
+    }
+
     private static long ApplyLayer(
         LayerApplier applier,
         LayerInput layer,
-        Stream stored,
+        LayerPipeline pipeline,
         string? expectedDiffId,
         int index,
         int count,
         IProgress<FlattenProgress>? progress,
         CancellationToken cancellationToken)
     {
-        Stream tar;
-        DigestingStream digesting;
-        try
-        {
-            tar = LayerStreams.OpenTarReadAhead(layer, stored, hash: expectedDiffId is not null, out digesting);
-        }
-        catch
-        {
-            stored.Dispose();
-            throw;
-        }
-
         string? actual;
         long bytes;
-        using (tar)
+        try
         {
-            try
-            {
-                applier.Apply(
-                    tar,
-                    layer.Digest,
-                    progress is null ? null : entries => progress.Report(new FlattenProgress(index, count, layer.Digest, entries, digesting.BytesRead, LayerDone: false)),
-                    cancellationToken);
+            applier.Apply(
+                pipeline.Tar,
+                layer.Digest,
+                progress is null ? null : entries => progress.Report(new FlattenProgress(index, count, layer.Digest, entries, pipeline.BytesRead, LayerDone: false)),
+                cancellationToken);
 
-                // What follows the end-of-archive marker (padding) is part of the layer and of its DiffID; reading it
-                // also makes the decompressor check its trailer.
-                LayerStreams.Drain(tar);
-                actual = expectedDiffId is null ? null : digesting.Digest();
-                bytes = digesting.BytesRead;
-            }
-            catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException)
-            {
-                throw new LayerException($"Layer {layer.Digest} is truncated or corrupt: {ex.Message}", layer.Digest, null, ex);
-            }
+            // What follows the end-of-archive marker (padding) is part of the layer and of its DiffID; reading it
+            // also makes the decompressor check its trailer.
+            LayerStreams.Drain(pipeline.Tar);
+            actual = expectedDiffId is null ? null : pipeline.Digest();
+            bytes = pipeline.BytesRead;
+        }
+        catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException)
+        {
+            throw new LayerException($"Layer {layer.Digest} is truncated or corrupt: {ex.Message}", layer.Digest, null, ex);
         }
 
         if (expectedDiffId is not null)

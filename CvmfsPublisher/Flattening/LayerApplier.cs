@@ -122,9 +122,12 @@ internal sealed class LayerApplier
         }
 
         var leaf = parts[^1];
-        if (parts.Take(parts.Count - 1).Any(p => p.StartsWith(WhiteoutPrefix + WhiteoutPrefix, StringComparison.Ordinal)))
+        for (var i = 0; i < parts.Count - 1; i++)
         {
-            return; // inside an AUFS bookkeeping directory (".wh..wh.plnk/..."): never content
+            if (parts[i].StartsWith(WhiteoutPrefix + WhiteoutPrefix, StringComparison.Ordinal))
+            {
+                return; // inside an AUFS bookkeeping directory (".wh..wh.plnk/..."): never content
+            }
         }
 
         if (leaf.StartsWith(WhiteoutPrefix, StringComparison.Ordinal))

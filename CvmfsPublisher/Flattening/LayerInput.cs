@@ -3,7 +3,9 @@ namespace CvmfsImages.Publisher.Flattening;
 /// <summary>
 /// One layer of an image, in order from the base: its media type (chooses the decompressor), its digest (named in
 /// every error) and a way to open its compressed bytes. The flattener opens each layer once, reads it to the end and
-/// disposes the stream; the caller verifies the compressed digest (a registry client does that while streaming).
+/// disposes the stream; it opens the next layer while it applies one, so two streams may be open and read at once (from
+/// different threads), and a stream may be disposed from another thread to end a blocked read (failure, cancellation).
+/// The caller verifies the compressed digest (a registry client does that while streaming).
 /// </summary>
 /// <param name="MediaType">An OCI or Docker layer media type (gzip, zstd or plain tar).</param>
 /// <param name="Digest">The layer's (compressed) digest, <c>sha256:&lt;hex&gt;</c>, used in messages.</param>

@@ -67,20 +67,6 @@ internal static class LayerStreams
         return new DigestingStream(tar, hash);
     }
 
-    /// <summary>
-    /// As <see cref="OpenTar"/>, with decompression and hashing moved to a read-ahead thread and oversized PAX/GNU
-    /// metadata headers refused (<see cref="TarMetadataLimitStream"/>); the returned stream is
-    /// what the tar reader reads, <paramref name="digesting"/> gives the count and digest once it is at its end.
-    /// </summary>
-    public static Stream OpenTarReadAhead(LayerInput layer, Stream stored, bool hash, out DigestingStream digesting)
-    {
-        digesting = OpenTar(layer, stored, hash);
-
-        // The limit on metadata headers sits on the reader's side, so its error comes with the header at fault
-        // (the read-ahead delivers whole chunks).
-        return new TarMetadataLimitStream(new ReadAheadStream(digesting));
-    }
-
     /// <summary>Reads <paramref name="stream"/> to its end, discarding what it reads.</summary>
     public static void Drain(Stream stream)
     {

@@ -24,6 +24,8 @@ internal sealed partial class TreeWriter : IDisposable
     private readonly List<int> _retired = [];
     private readonly uint _umask;
     private HashSet<string>? _touched;
+    private char[] _key = new char[256];
+    private int[] _keyEnds = new int[32];
 
     private TreeWriter(int root, uint umask)
     {
@@ -87,6 +89,12 @@ internal sealed partial class TreeWriter : IDisposable
     /// borrowed descriptor for it (valid until the next destructive call). Missing directories are created when
     /// <paramref name="create"/> is set, else -1 is returned.
     /// </summary>
+    /// <remarks>
+    /// The walk starts from the longest prefix already resolved (an archive lists a directory's entries together, so
+    /// that is usually the parent) and keeps every directory it passes through until a symlink is met; a component is
+    /// opened with <c>O_DIRECTORY|O_NOFOLLOW</c>, so a plain directory costs one call and only something else (a link
+    /// to follow, a file to refuse) is looked at further.
+    /// </remarks>
     public int ResolveDirectory(IReadOnlyList<string> components, int count, bool create, out string physical)
     {
         if (count == 0)
@@ -95,22 +103,34 @@ internal sealed partial class TreeWriter : IDisposable
             return _root;
         }
 
-        var key = count == components.Count ? string.Join('/', components) : string.Join('/', components.Take(count));
-        if (_cache.TryGetValue(key, out var cached))
+        var key = BuildKey(components, count);
+        var cache = _cache.GetAlternateLookup<ReadOnlySpan<char>>();
+        var start = count;
+        (int Fd, string Physical) found = default;
+        while (start > 0 && !cache.TryGetValue(key[.._keyEnds[start - 1]], out found))
         {
-            physical = cached.Physical;
-            return cached.Fd;
+            start--;
         }
 
-        var pending = new Stack<string>();
-        for (var i = count - 1; i >= 0; i--)
+        // TryGetValue leaves the tuple's string null only when nothing was found (start is then 0).
+        var foundPhysical = found.Physical ?? string.Empty;
+        if (start == count)
+        {
+            physical = foundPhysical;
+            return found.Fd;
+        }
+
+        var pending = new Stack<string>(count - start);
+        for (var i = count - 1; i >= start; i--)
         {
             pending.Push(components[i]);
         }
 
-        var path = new List<string>();
-        var current = _root;
+        var path = start == 0 ? new List<string>(count) : [.. foundPhysical.Split('/')];
+        var current = start == 0 ? _root : found.Fd;
+        var owned = false; // the root and cached descriptors belong to the writer, not to this walk
         var links = 0;
+        var logical = start;
         try
         {
             while (pending.Count > 0)
@@ -127,90 +147,68 @@ internal sealed partial class TreeWriter : IDisposable
                     if (path.Count > 0)
                     {
                         path.RemoveAt(path.Count - 1);
-                        CloseIfOwned(current);
+                        Release(current, owned);
                         current = OpenKnownDirectory(path);
+                        owned = current != _root;
                     }
 
                     continue;
                 }
 
-                var fd = Libc.OpenAt(current, part, Libc.OPath | Libc.ONoFollow | Libc.OCloExec, 0);
+                var fd = Libc.OpenAt(current, part, Libc.OPath | Libc.ONoFollow | Libc.ODirectory | Libc.OCloExec, 0);
                 if (fd < 0)
                 {
                     var errno = Libc.Errno;
-                    if (errno != Libc.ENOENT)
+                    if (errno == Libc.ENOENT)
+                    {
+                        if (!create)
+                        {
+                            Release(current, owned);
+                            physical = string.Empty;
+                            return -1;
+                        }
+
+                        var childPath = EntryPath.Join(string.Join('/', path), part);
+                        if (Libc.MkdirAt(current, part, 0x1ED) != 0)
+                        {
+                            throw Error(Libc.Errno, "mkdir", childPath);
+                        }
+
+                        DirectoriesCreated++;
+                        fd = Libc.OpenAt(current, part, Libc.OPath | Libc.ONoFollow | Libc.ODirectory | Libc.OCloExec, 0);
+                        if (fd < 0)
+                        {
+                            throw Error(Libc.Errno, "open", childPath);
+                        }
+                    }
+                    else if (errno == Libc.ENOTDIR)
+                    {
+                        // Not a directory: a symlink to follow inside the root, or anything else to refuse.
+                        FollowOrRefuse(current, part, path, pending, ref links, ref current, ref owned);
+                        continue;
+                    }
+                    else
                     {
                         throw Error(errno, "open", EntryPath.Join(string.Join('/', path), part));
                     }
-
-                    if (!create)
-                    {
-                        CloseIfOwned(current);
-                        physical = string.Empty;
-                        return -1;
-                    }
-
-                    var childPath = EntryPath.Join(string.Join('/', path), part);
-                    if (Libc.MkdirAt(current, part, 0x1ED) != 0)
-                    {
-                        throw Error(Libc.Errno, "mkdir", childPath);
-                    }
-
-                    DirectoriesCreated++;
-                    fd = Libc.OpenAt(current, part, Libc.OPath | Libc.ONoFollow | Libc.ODirectory | Libc.OCloExec, 0);
-                    if (fd < 0)
-                    {
-                        throw Error(Libc.Errno, "open", childPath);
-                    }
                 }
 
-                var type = TypeOf(fd);
-                if (type == Libc.SIfLnk)
-                {
-                    if (++links > MaxLinkFollows)
-                    {
-                        Libc.Close(fd);
-                        throw new EntryRefusedException($"more than {MaxLinkFollows} symbolic links in the path (a loop?)");
-                    }
-
-                    var target = Libc.ReadLink(fd, string.Empty, out var errno);
-                    Libc.Close(fd);
-                    if (target is null)
-                    {
-                        throw Error(errno, "readlink", EntryPath.Join(string.Join('/', path), part));
-                    }
-
-                    if (target.StartsWith('/'))
-                    {
-                        // An absolute target means the image's root, never the host's.
-                        path.Clear();
-                        CloseIfOwned(current);
-                        current = _root;
-                    }
-
-                    var targetParts = target.Split('/');
-                    for (var i = targetParts.Length - 1; i >= 0; i--)
-                    {
-                        pending.Push(targetParts[i]);
-                    }
-
-                    continue;
-                }
-
-                if (type != Libc.SIfDir)
-                {
-                    Libc.Close(fd);
-                    throw new EntryRefusedException($"'{EntryPath.Join(string.Join('/', path), part)}' is not a directory");
-                }
-
-                CloseIfOwned(current);
+                Release(current, owned);
                 current = fd;
+                owned = true;
                 path.Add(part);
+                if (links == 0)
+                {
+                    // No link on the way so far: the name as given is the physical path, worth keeping.
+                    logical++;
+                    _cache[new string(key[.._keyEnds[logical - 1]])] = (fd, string.Join('/', path));
+                    owned = false;
+                }
             }
         }
         catch
         {
-            CloseIfOwned(current);
+            Release(current, owned);
             throw;
         }
 
@@ -220,7 +218,11 @@ internal sealed partial class TreeWriter : IDisposable
             return _root;
         }
 
-        _cache[key] = (current, physical);
+        if (owned)
+        {
+            _cache[new string(key)] = (current, physical);
+        }
+
         return current;
     }
 
@@ -389,7 +391,7 @@ internal sealed partial class TreeWriter : IDisposable
         {
             var fd = Libc.OpenAt(current, part, Libc.OPath | Libc.ONoFollow | Libc.ODirectory | Libc.OCloExec, 0);
             var errno = Libc.Errno;
-            CloseIfOwned(current);
+            Release(current, owned: true);
             if (fd < 0)
             {
                 throw Error(errno, "open", string.Join('/', path));
@@ -401,12 +403,105 @@ internal sealed partial class TreeWriter : IDisposable
         return current;
     }
 
-    private void CloseIfOwned(int fd)
+    private void Release(int fd, bool owned)
     {
-        if (fd != _root && fd >= 0)
+        if (owned && fd != _root && fd >= 0)
         {
             Libc.Close(fd);
         }
+    }
+
+    // The walk met `part`, which is not a directory: a symlink's target is pushed to be walked next (an absolute one
+    // from the root), anything else is refused.
+    private void FollowOrRefuse(int dir, string part, List<string> path, Stack<string> pending, ref int links, ref int current, ref bool owned)
+    {
+        var fd = Libc.OpenAt(dir, part, Libc.OPath | Libc.ONoFollow | Libc.OCloExec, 0);
+        if (fd < 0)
+        {
+            throw Error(Libc.Errno, "open", EntryPath.Join(string.Join('/', path), part));
+        }
+
+        int type;
+        try
+        {
+            type = TypeOf(fd);
+        }
+        catch
+        {
+            Libc.Close(fd);
+            throw;
+        }
+
+        if (type != Libc.SIfLnk)
+        {
+            Libc.Close(fd);
+            throw new EntryRefusedException($"'{EntryPath.Join(string.Join('/', path), part)}' is not a directory");
+        }
+
+        if (++links > MaxLinkFollows)
+        {
+            Libc.Close(fd);
+            throw new EntryRefusedException($"more than {MaxLinkFollows} symbolic links in the path (a loop?)");
+        }
+
+        var target = Libc.ReadLink(fd, string.Empty, out var errno);
+        Libc.Close(fd);
+        if (target is null)
+        {
+            throw Error(errno, "readlink", EntryPath.Join(string.Join('/', path), part));
+        }
+
+        if (target.StartsWith('/'))
+        {
+            // An absolute target means the image's root, never the host's.
+            path.Clear();
+            Release(current, owned);
+            current = _root;
+            owned = false;
+        }
+
+        var targetParts = target.Split('/');
+        for (var i = targetParts.Length - 1; i >= 0; i--)
+        {
+            pending.Push(targetParts[i]);
+        }
+    }
+
+    // The cache key of the first `count` components ("a/b/c") in a reused buffer; _keyEnds[i] is where the prefix of
+    // i + 1 components ends.
+    private ReadOnlySpan<char> BuildKey(IReadOnlyList<string> components, int count)
+    {
+        var length = count - 1;
+        for (var i = 0; i < count; i++)
+        {
+            length += components[i].Length;
+        }
+
+        if (_key.Length < length)
+        {
+            _key = new char[Math.Max(length, _key.Length * 2)];
+        }
+
+        if (_keyEnds.Length < count)
+        {
+            _keyEnds = new int[Math.Max(count, _keyEnds.Length * 2)];
+        }
+
+        var at = 0;
+        for (var i = 0; i < count; i++)
+        {
+            if (i > 0)
+            {
+                _key[at++] = '/';
+            }
+
+            var part = components[i];
+            part.CopyTo(_key.AsSpan(at));
+            at += part.Length;
+            _keyEnds[i] = at;
+        }
+
+        return _key.AsSpan(0, length);
     }
 
     // Forgets every resolved directory (a removal may have changed what a path means); the descriptors are
