@@ -351,7 +351,7 @@ static void load_config(void)
 void suid_check_host_path(const char *op, const char *path)
 {
     if (!suid_is_canonical(path))
-        die("%s %s: the setuid starter takes host paths only in canonical form (absolute; no '.', '..', '//' or "
+        die("%s %s: the setuid starter takes paths only in canonical form (absolute; no '.', '..', '//' or "
             "trailing '/')", op, path);
 }
 

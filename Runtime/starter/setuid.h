@@ -58,6 +58,7 @@ void suid_policy_free(SuidPolicy *policy);
 /* Checks of single ops against the policy, before anything is set up (each dies with one FATAL line). */
 void suid_check_root(const SuidPolicy *policy, const char *image);
 void suid_check_namespaces(const SuidPolicy *policy, bool pid, bool ipc);
+/* A host or container path of an op must be canonical (suid_is_canonical). */
 void suid_check_host_path(const char *op, const char *path);
 /* Whether `path` is a canonical absolute path (no ".", "..", empty component or trailing slash). */
 bool suid_is_canonical(const char *path);

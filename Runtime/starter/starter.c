@@ -586,10 +586,8 @@ static void check_policy(const OpList *list)
         case OP_BIND:
         case OP_BIND_HOME:
             suid_check_host_path(op->name, op->arg[0]);
+            suid_check_host_path(op->name, op->arg[1]);
             break;
-        case OP_USER:
-        case OP_USER_HOST:
-        case OP_USER_SHARED:
         case OP_UNDERLAY:
         case OP_MKDIR:
         case OP_MKFILE:
@@ -601,6 +599,12 @@ static void check_policy(const OpList *list)
         case OP_DEV_MINIMAL:
         case OP_DEV_MINIMAL_NO_PTS:
         case OP_FILE:
+            /* Container paths too: the front end resolved them; nothing is left for a link or ".." to redirect. */
+            suid_check_host_path(op->name, op->arg[0]);
+            break;
+        case OP_USER:
+        case OP_USER_HOST:
+        case OP_USER_SHARED:
         case OP_CHDIR:
         case OP_ENV:
         case OP_DEBUG:

@@ -2,8 +2,15 @@ using Xunit;
 
 namespace CvmfsImages.Tests.Runtime.EndToEnd;
 
+/// <summary>IdentityAndDirectoryBehaviour, with the unprivileged starter (user namespaces).</summary>
 [Collection(FrontEndTestGroup.Name)]
-public sealed class IdentityAndDirectoryTests(FrontEndSandbox sandbox)
+public sealed class IdentityAndDirectoryTests(FrontEndSandbox sandbox) : IdentityAndDirectoryBehaviour(sandbox);
+
+/// <summary>IdentityAndDirectoryBehaviour, in setuid mode (a node without unprivileged user namespaces, installed with --setuid).</summary>
+[Collection(SetuidFrontEndTestGroup.Name)]
+public sealed class IdentityAndDirectorySetuidTests(SetuidFrontEndSandbox sandbox) : IdentityAndDirectoryBehaviour(sandbox);
+
+public abstract class IdentityAndDirectoryBehaviour(FrontEndSandbox sandbox)
 {
     private RunResult Exec(string script, params string[] options) =>
         sandbox.Run(["exec", .. options, sandbox.Image, "sh", "-c", script]);

@@ -4,13 +4,20 @@ using Xunit;
 
 namespace CvmfsImages.Tests.Runtime.EndToEnd;
 
+/// <summary>SharedNamespaceBehaviour, with the unprivileged starter (user namespaces).</summary>
+[Collection(FrontEndTestGroup.Name)]
+public sealed class SharedNamespaceTests(FrontEndSandbox sandbox) : SharedNamespaceBehaviour(sandbox);
+
+/// <summary>SharedNamespaceBehaviour, in setuid mode (a node without unprivileged user namespaces, installed with --setuid).</summary>
+[Collection(SetuidFrontEndTestGroup.Name)]
+public sealed class SharedNamespaceSetuidTests(SetuidFrontEndSandbox sandbox) : SharedNamespaceBehaviour(sandbox);
+
 /// <summary>
 /// <c>--sharens</c>: the containers one parent process starts (MPI ranks) share one user namespace, so that shared
 /// memory and cross-memory attach work between them: first without MPI (two containers started by this test
 /// process), then Debian's Open MPI running a ring of 4 ranks, with and without sharing.
 /// </summary>
-[Collection(FrontEndTestGroup.Name)]
-public sealed class SharedNamespaceTests(FrontEndSandbox sandbox)
+public abstract class SharedNamespaceBehaviour(FrontEndSandbox sandbox)
 {
     private static readonly string[] HostOpenMpi =
     [
