@@ -164,7 +164,11 @@ static const char *parse_limit_paths(char *value, size_t line, SuidPolicy *polic
                                item);
         if (policy->limit_count == SUID_MAX_LIMIT_PATHS)
             return config_fail("line %zu: more than %d 'limit container paths' entries", line, SUID_MAX_LIMIT_PATHS);
-        policy->limit_paths[policy->limit_count++] = xstrdup(item);
+        /* strdup, not xstrdup: the parser owns (and frees) what it allocates, also in the fuzz build. */
+        char *copy = strdup(item);
+        if (copy == NULL)
+            return config_fail("out of memory");
+        policy->limit_paths[policy->limit_count++] = copy;
     }
     return NULL;
 }
@@ -198,7 +202,9 @@ const char *suid_parse_config(const char *text, size_t length, SuidPolicy *polic
         line++;
         if (memchr(start, '\0', line_length) != NULL)
             return config_fail("line %zu contains a NUL byte", line);
-        char *copy = xcalloc(line_length + 1, 1);
+        char *copy = calloc(line_length + 1, 1);
+        if (copy == NULL)
+            return config_fail("out of memory");
         memcpy(copy, start, line_length);
         char *content = copy;
         while (is_blank(*content))

@@ -140,6 +140,17 @@ static void check_absolute(const char *op, const char *path)
         die("%s: \"%s\" is not an absolute path", op, path);
 }
 
+#ifdef STARTER_FUZZ
+static int op_arity(OpType type)
+{
+    for (size_t i = 0; i < sizeof op_table / sizeof op_table[0]; i++) {
+        if (op_table[i].type == type)
+            return op_table[i].arity;
+    }
+    abort();
+}
+#endif
+
 static bool is_user_op(OpType type)
 {
     return type == OP_USER || type == OP_USER_HOST || type == OP_USER_SHARED;
@@ -560,7 +571,7 @@ static void change_directory(const char **candidates, size_t count)
     }
 }
 
-#ifdef STARTER_SETUID
+#if defined(STARTER_SETUID) && !defined(STARTER_FUZZ)
 /* The --ops-fd argument, for suid_startup to keep that one fd open; -1 when there is none or it is malformed (then
  * the normal parse below refuses it). */
 static int ops_fd_argument(int argc, char **argv)
@@ -570,6 +581,9 @@ static int ops_fd_argument(int argc, char **argv)
         return -1;
     return atoi(argv[3]);
 }
+#endif
+
+#ifdef STARTER_SETUID
 
 /* Setuid build: the op list against the root-owned config, before anything is set up (see setuid.h). */
 static void check_policy(const OpList *list)
@@ -617,6 +631,66 @@ static void check_policy(const OpList *list)
 }
 #endif
 
+#ifdef STARTER_FUZZ
+/*
+ * The fuzz target (bench/starter-fuzz.sh, libFuzzer): the op-list reader exactly as the setuid starter runs it on
+ * an --ops-fd buffer (split into words, parsed, checked for form, then against a policy), or, when the first byte is
+ * odd, the setuid starter's config parser. A refusal is die(), which longjmps back here; what is accepted must hold
+ * the reader's guarantees, or the target aborts (a finding).
+ */
+int starter_fuzz_one(const unsigned char *data, size_t size);
+/* Static, so that it is still valid after a longjmp out of the parser. */
+static SuidPolicy fuzz_policy;
+
+int starter_fuzz_one(const unsigned char *data, size_t size)
+{
+    if (size == 0)
+        return 0;
+    bool config = (data[0] & 1) != 0;
+    data++;
+    size--;
+    static char *const limits[] = { "/cvmfs", "/srv/images" };
+    if (setjmp(fuzz_escape) == 0) {
+        if (config) {
+            suid_policy_defaults(&fuzz_policy);
+            const char *error = suid_parse_config((const char *)data, size, &fuzz_policy);
+            for (size_t i = 0; error == NULL && i < fuzz_policy.limit_count; i++) {
+                if (!suid_is_canonical(fuzz_policy.limit_paths[i]))
+                    abort();
+            }
+        } else {
+            char *buffer = xcalloc(size + 1, 1);
+            memcpy(buffer, data, size);
+            size_t count = 0;
+            char **words = split_op_words(buffer, size, &count);
+            OpList list = parse_ops(words, count);
+            suid_policy_defaults(&suid_policy);
+            suid_policy.allow_pid_ns = false;
+            suid_policy.limit_count = 2;
+            suid_policy.limit_paths[0] = limits[0];
+            suid_policy.limit_paths[1] = limits[1];
+            check_policy(&list);
+            /* Accepted: the shape the setup relies on. */
+            if (list.count < 3 || !is_user_op(list.ops[0].type) || list.ops[1].type != OP_NAMESPACES ||
+                list.ops[2].type != OP_ROOT || list.ops[list.count - 1].type != OP_EXEC ||
+                list.ops[list.count - 1].exec_argv == NULL || list.ops[list.count - 1].exec_argv[0] == NULL ||
+                !suid_is_canonical(list.ops[2].arg[0]))
+                abort();
+            for (size_t i = 0; i < list.count; i++) {
+                for (int a = 0; a < OP_MAX_ARGS && list.ops[i].type != OP_EXEC; a++) {
+                    if (a < op_arity(list.ops[i].type) && list.ops[i].arg[a] == NULL)
+                        abort();
+                }
+            }
+        }
+    }
+    suid_policy.limit_count = 0;
+    suid_policy_free(&fuzz_policy);
+    debug_enabled = false;
+    fuzz_free_all();
+    return 0;
+}
+#else
 int main(int argc, char **argv)
 {
 #ifdef STARTER_SETUID
@@ -743,3 +817,4 @@ int main(int argc, char **argv)
     change_directory(workdirs, workdir_count);
     run_payload(exec_argv, envp, pid_namespace);
 }
+#endif

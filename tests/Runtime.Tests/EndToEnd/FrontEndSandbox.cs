@@ -211,6 +211,9 @@ public class FrontEndSandbox : IDisposable
             info.ArgumentList.Add(word);
         }
 
+        // Setuid mode: the starter reads only its compiled-in config; on a node that is the same file as the front
+        // end's, so it gets this run's. (The tests of one collection run one at a time.)
+        _setuid?.WriteConfig(File.ReadAllText(config ?? DefaultConfig));
         info.Environment.Clear();
         info.Environment["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin";
         info.Environment["DOTNET_ROOT"] = _dotnetRoot;
