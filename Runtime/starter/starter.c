@@ -6,7 +6,9 @@
  * an enum, every op has a fixed arity, anything else exits 255); then setup() walks the array with one switch.
  * The starter never interprets user text beyond that: the front end decided everything.
  *
- * Privilege phases, in order:
+ * Privilege phases, in order (the setuid build, starter-suid, differs: setuid.c and Runtime/README.md, "Security
+ * model of the setuid mode"; its phase 0 is suid_startup, then USER makes no user namespace and the end of setup is
+ * suid_drop_to_caller instead of drop_all_capabilities):
  *   1. Start: the caller's credentials, no capabilities. The starter refuses to run setuid or setgid.
  *   2. USER: unshare(CLONE_NEWUSER). The process now holds every capability, but only over the new user
  *      namespace, whose single mapping is the caller's uid and gid (setgroups denied). no_new_privs is set at once,

@@ -346,6 +346,7 @@ public sealed class SetuidAttackTests : IDisposable
         if (!File.Exists(yama) || File.ReadAllText(yama).Trim() == "0")
         {
             using var plain = StartAsNobody("/bin/sleep", "30");
+            Assert.True(StarterSandbox.PollUntil(() => File.ReadAllText($"/proc/{plain.Id}/comm").Trim() == "sleep", TimeSpan.FromSeconds(20)));
             var control = AsNobody(_f.Probe, "ptrace", plain.Id.ToString(CultureInfo.InvariantCulture));
             plain.Kill();
             Assert.Equal("ptrace=ok\nmem=ok\nenviron=ok\n", control.Stdout);
@@ -415,6 +416,26 @@ public sealed class SetuidAttackTests : IDisposable
             Assert.Contains("nosuid", mount, StringComparison.Ordinal);
             Assert.Contains("nodev", mount, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public void A_read_only_host_mount_bound_read_write_stays_read_only()
+    {
+        // The host (here a private mount namespace of the test) has a world-writable directory bound read-only; the
+        // op list binds it rw. Root could lift the read-only flag in its remount; the starter keeps it.
+        var dir = _s.CreateFolder("ro-host-" + Guid.NewGuid().ToString("N"), worldWritable: true);
+        var setup = $"mount --bind '{dir}' '{dir}' && mount -o remount,bind,ro '{dir}'";
+
+        var r = _s.Run([.. _s.Standard(pid: false), "BIND", dir, "/opt", "rw", .. StarterSandbox.Shell("touch /opt/written 2>&1; grep ' /opt ' /proc/self/mountinfo")], shellSetup: setup, privateMounts: true, starter: _f.Prefix.NoUserns);
+
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("Read-only file system", r.Stdout, StringComparison.Ordinal);
+        Assert.Matches(" /opt ro,nosuid,nodev", r.Stdout);
+        Assert.False(File.Exists(Path.Combine(dir, "written")));
+        // Control: without the read-only mount the same op list writes there.
+        var control = RunSuid([.. _s.Standard(pid: false), "BIND", dir, "/opt", "rw", .. StarterSandbox.Shell("touch /opt/written")]);
+        Assert.True(control.ExitCode == 0, control.ToString());
+        Assert.True(File.Exists(Path.Combine(dir, "written")));
     }
 
     [Fact]
