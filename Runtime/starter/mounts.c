@@ -388,7 +388,20 @@ static void remount_submounts_read_only(int fd, unsigned long extra, bool read_o
             ids[count++] = id;
             grew = true;
             unescape_mount_point(point);
-            int sub = open(point, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+            /* Setuid mode: the kernel's canonical path, resolved beneath the base root without links (a user could
+             * swap a directory on the way for a link); else opened as it is. */
+            int sub = -1;
+            if (suid_privileged) {
+                int base = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (base < 0)
+                    die_with_errno("%s: open /", what);
+                sub = try_resolve_beneath(base, point, O_PATH);
+                int saved = errno;
+                xclose(base);
+                errno = saved;
+            } else {
+                sub = open(point, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+            }
             if (sub < 0)
                 die_with_errno("%s: open the submount %s", what, point);
             /* Only if that path still shows this submount (not something stacked over it). */

@@ -64,6 +64,9 @@ public sealed class SetuidAttackTests : IDisposable
     private readonly SetuidStarterFixture _f;
     private readonly StarterSandbox _s;
     private readonly List<string> _cleanup = [];
+    // The build a test runs: the setuid mode with openat2 and mount_setattr, or (true) with the fallbacks of older
+    // kernels (component walk, submounts one by one).
+    private bool _walk;
 
     public SetuidAttackTests(SetuidStarterFixture fixture)
     {
@@ -82,9 +85,12 @@ public sealed class SetuidAttackTests : IDisposable
         }
     }
 
-    [Fact]
-    public void Without_user_namespaces_the_payload_runs_as_the_caller_with_nothing_left_of_root()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Without_user_namespaces_the_payload_runs_as_the_caller_with_nothing_left_of_root(bool walk)
     {
+        _walk = walk;
         var r = RunSuid([.. _s.Standard(pid: true), .. StarterSandbox.Shell("cat /proc/self/uid_map; grep -E '^(Uid|Gid|Groups|Cap[A-Za-z]+|NoNewPrivs):' /proc/self/status")]);
 
         Assert.True(r.ExitCode == 0, r.ToString());
@@ -231,9 +237,12 @@ public sealed class SetuidAttackTests : IDisposable
         }
     }
 
-    [Fact]
-    public void A_bind_source_the_user_cannot_read_is_refused_and_its_content_never_shown()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_bind_source_the_user_cannot_read_is_refused_and_its_content_never_shown(bool walk)
     {
+        _walk = walk;
         var secret = SecretTree();
         var readable = _s.CreateFolder("readable-" + Guid.NewGuid().ToString("N"));
         File.WriteAllText(Path.Combine(readable, "file"), "harmless\n");
@@ -265,9 +274,12 @@ public sealed class SetuidAttackTests : IDisposable
         }
     }
 
-    [Fact]
-    public void A_bind_source_swapped_for_a_symlink_between_check_and_use_never_exposes_its_target()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_bind_source_swapped_for_a_symlink_between_check_and_use_never_exposes_its_target(bool walk)
     {
+        _walk = walk;
         var secret = SecretTree();
         // race/cur/src is a real directory or a link to the secret, swapped atomically (RENAME_EXCHANGE of cur and
         // alt) by the user, as fast as it can, while the starter binds race/cur/src again and again.
@@ -298,11 +310,15 @@ public sealed class SetuidAttackTests : IDisposable
     }
 
     [Theory]
-    [InlineData("abs", "/etc")]
-    [InlineData("rel", "../etc")]
-    [InlineData("up", "../../../../../../etc")]
-    public void A_bind_destination_behind_a_symlink_in_a_user_writable_image_is_refused(string name, string target)
+    [InlineData("abs", "/etc", false)]
+    [InlineData("rel", "../etc", false)]
+    [InlineData("up", "../../../../../../etc", false)]
+    [InlineData("abs", "/etc", true)]
+    [InlineData("rel", "../etc", true)]
+    [InlineData("up", "../../../../../../etc", true)]
+    public void A_bind_destination_behind_a_symlink_in_a_user_writable_image_is_refused(string name, string target, bool walk)
     {
+        _walk = walk;
         var image = UserOwnedImage();
         Shell($"ln -s '{target}' '{image}/opt/{name}' && chown -h {_s.Uid} '{image}/opt/{name}'");
         var data = _s.CreateFolder("data-" + Guid.NewGuid().ToString("N"));
@@ -319,9 +335,12 @@ public sealed class SetuidAttackTests : IDisposable
         AssertRefused(dots, "takes paths only in canonical form");
     }
 
-    [Fact]
-    public void A_proc_self_fd_path_is_neither_a_bind_source_nor_a_working_directory()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_proc_self_fd_path_is_neither_a_bind_source_nor_a_working_directory(bool walk)
     {
+        _walk = walk;
         var r = RunSuid([.. _s.Standard(pid: false), "BIND", "/proc/self/fd/3", "/opt", "ro", .. Echo()]);
         AssertRefused(r, "cannot resolve /proc/self/fd/3 on the host: Too many levels of symbolic links");
 
@@ -418,19 +437,27 @@ public sealed class SetuidAttackTests : IDisposable
         }
     }
 
-    [Fact]
-    public void A_read_only_host_mount_bound_read_write_stays_read_only()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_read_only_host_mount_bound_read_write_stays_read_only(bool walk)
     {
+        _walk = walk;
         // The host (here a private mount namespace of the test) has a world-writable directory bound read-only; the
         // op list binds it rw. Root could lift the read-only flag in its remount; the starter keeps it.
         var dir = _s.CreateFolder("ro-host-" + Guid.NewGuid().ToString("N"), worldWritable: true);
-        var setup = $"mount --bind '{dir}' '{dir}' && mount -o remount,bind,ro '{dir}'";
+        // With a read-write tmpfs submount: it stays read-write, and gets nosuid,nodev too (mount_setattr, or the
+        // walk build's submount-by-submount remount, which resolves the submount's path without links).
+        Directory.CreateDirectory(Path.Combine(dir, "sub"));
+        var setup = $"mount --bind '{dir}' '{dir}' && mount -o remount,bind,ro '{dir}' && mount -t tmpfs -o mode=0777 sub '{dir}/sub'";
 
-        var r = _s.Run([.. _s.Standard(pid: false), "BIND", dir, "/opt", "rw", .. StarterSandbox.Shell("touch /opt/written 2>&1; grep ' /opt ' /proc/self/mountinfo")], shellSetup: setup, privateMounts: true, starter: _f.Prefix.NoUserns);
+        var r = _s.Run([.. _s.Standard(pid: false), "BIND", dir, "/opt", "rw", .. StarterSandbox.Shell("touch /opt/written 2>&1; touch /opt/sub/fine && echo sub-writable; grep -E ' /opt(/sub)? ' /proc/self/mountinfo")], shellSetup: setup, privateMounts: true, starter: Suid);
 
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains("Read-only file system", r.Stdout, StringComparison.Ordinal);
+        Assert.Contains("sub-writable\n", r.Stdout, StringComparison.Ordinal);
         Assert.Matches(" /opt ro,nosuid,nodev", r.Stdout);
+        Assert.Matches(" /opt/sub rw,nosuid,nodev", r.Stdout);
         Assert.False(File.Exists(Path.Combine(dir, "written")));
         // Control: without the read-only mount the same op list writes there.
         var control = RunSuid([.. _s.Standard(pid: false), "BIND", dir, "/opt", "rw", .. StarterSandbox.Shell("touch /opt/written")]);
@@ -525,7 +552,9 @@ public sealed class SetuidAttackTests : IDisposable
     }
 
     private StarterResult RunSuid(IEnumerable<string> ops, IReadOnlyDictionary<string, string>? environment = null) =>
-        _s.Run(ops, starter: _f.Prefix.NoUserns, environment: environment);
+        _s.Run(ops, starter: Suid, environment: environment);
+
+    private string Suid => _walk ? _f.Prefix.NoUsernsWalk : _f.Prefix.NoUserns;
 
     /// <summary>A root-owned 0700 directory with a world-readable directory and file beneath: only root can reach them.</summary>
     private (string Public, string Text) SecretTree()

@@ -64,6 +64,10 @@ public sealed class SetuidStarterPrefix : IDisposable
         return lines.Contains("allow setuid = yes") ? string.Join('\n', lines) : config + (config.EndsWith('\n') || config.Length == 0 ? string.Empty : "\n") + DefaultConfig;
     }
 
+    /// <summary><see cref="NoUserns"/> resolving by the component walk and remounting submounts one by one, as on
+    /// kernels without openat2 (5.6) and mount_setattr (5.12).</summary>
+    public string NoUsernsWalk => Path.Combine(Libexec, "starter-suid-nouserns-walk");
+
     /// <summary>Replaces the compiled-in config (root-owned, 0644, written under another name and renamed).</summary>
     public void WriteConfig(string text)
     {
@@ -130,7 +134,7 @@ public sealed class SetuidStarterPrefix : IDisposable
             throw new InvalidOperationException($"make suid-test failed ({process.ExitCode}): {stdout.Result}\n{stderr.Result}");
         }
 
-        foreach (var build in new[] { Starter, NoUserns })
+        foreach (var build in new[] { Starter, NoUserns, NoUsernsWalk })
         {
             File.SetUnixFileMode(build, Mode4755);
         }
