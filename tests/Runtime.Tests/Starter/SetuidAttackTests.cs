@@ -496,12 +496,25 @@ public sealed class SetuidAttackTests : IDisposable
     }
 
     [Fact]
-    public void Allow_pid_ns_no_refuses_a_PID_namespace()
+    public void Allow_pid_ns_no_refuses_a_PID_namespace_and_allow_ipc_ns_no_an_IPC_one()
     {
-        _f.Prefix.WriteConfig("allow setuid = yes\nallow pid ns = no\n");
+        _f.Prefix.WriteConfig("allow setuid = yes\nallow pid ns = no\nallow ipc ns = no\n");
 
         AssertRefused(RunSuid([.. _s.Standard(pid: true), .. Echo()]), "'allow pid ns = no'");
+        AssertRefused(RunSuid([.. _s.Prologue(pid: false, ipc: true), "BIND_PROC", "/proc", .. Echo()]), "'allow ipc ns = no'");
         Assert.Contains(Ran, RunSuid([.. _s.Standard(pid: false), .. Echo()]).Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_plain_starter_installed_setuid_refuses_to_run()
+    {
+        // The default build has no setuid mode: installed setuid root by mistake, it runs nothing.
+        var plain = Path.Combine(_f.Prefix.Libexec, "starter-plain-" + Guid.NewGuid().ToString("N"));
+        _cleanup.Add(plain);
+        File.Copy(_s.Starter, plain);
+        File.SetUnixFileMode(plain, SetuidStarterPrefix.Mode4755);
+
+        AssertRefused(_s.Run(Payload(), starter: plain), "the starter must not be installed setuid or setgid");
     }
 
     [Fact]
