@@ -77,7 +77,7 @@ internal static class Program
             return code;
         }
 
-        var starter = Starter.Locate(user.Uid);
+        var starter = Starter.Choose(user.Uid, config.AllowSetuid, messages);
         TraceLog.Write(config, invocation, plan, user, cwd, environment, messages);
         if (messages.IsDebug)
         {

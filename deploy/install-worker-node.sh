@@ -1,19 +1,25 @@
 #!/usr/bin/env bash
 # Installs (or removes) the singularity-compatible runtime on a worker node.
 #
-#   deploy/install-worker-node.sh install [BUILD_DIR]   install from BUILD_DIR (default: build it now with
-#                                                        `dotnet publish Runtime -f net9.0 -c Release -r linux-x64`)
+#   deploy/install-worker-node.sh install [--setuid] [BUILD_DIR]
+#                                                        install from BUILD_DIR (default: build it now with
+#                                                        `dotnet publish Runtime -f net9.0 -c Release -r linux-x64`);
+#                                                        --setuid also installs the setuid starter (below)
 #   deploy/install-worker-node.sh uninstall [--purge]   remove it (--purge also removes the config file)
 #
 # What goes where (DESTDIR, if set, is prefixed to every path, for packaging and tests):
 #   /usr/libexec/cvmfs-images/singularity   the NativeAOT front end          root:root 0755
 #   /usr/libexec/cvmfs-images/starter       the C starter                    root:root 0755
+#   /usr/libexec/cvmfs-images/starter-suid  with --setuid only: the setuid build of the same code, for nodes without
+#                                           unprivileged user namespaces     root:root 4755
+#                                           (and `allow setuid = yes` is written into singularity.conf)
 #   /usr/libexec/cvmfs-images/nvliblist.conf  NVIDIA libraries for --nv      root:root 0644
 #   /etc/cvmfs-images/singularity.conf      the site config (compiled-in path; root:root 0644, kept if present)
 #   /etc/cvmfs-images/nvliblist.conf       the --nv list the site may edit  (kept if present)
 #   $BINDIR/singularity (default /usr/local/bin) a symlink to the front end
 #   /etc/apparmor.d/cvmfs-images-starter    the starter's AppArmor profile (deploy/apparmor.d/; see APPARMOR)
 # The runtime refuses a config or starter that group or others can write, so everything is installed root-owned.
+# Without --setuid no setuid file is installed, and one a previous --setuid install left is removed.
 # An existing $BINDIR/singularity that is not this runtime's symlink (a real Singularity/Apptainer) is left alone
 # unless FORCE=1.
 #
@@ -56,7 +62,21 @@ need_root() {
   if [ -z "$destdir" ] && [ "$(id -u)" -ne 0 ]; then die "run as root (or set DESTDIR to stage the files)"; fi
 }
 
+# Set `allow setuid = yes` in the config $1 (replacing the key's line, or appending it), keeping owner and mode.
+enable_setuid_in_config() {
+  local conf=$1 edited
+  edited=$(mktemp)
+  awk 'BEGIN { done = 0 }
+       /^[ \t]*allow[ \t]+setuid[ \t]*=/ { if (!done) print "allow setuid = yes"; done = 1; next }
+       { print }
+       END { if (!done) print "allow setuid = yes" }' "$conf" >"$edited"
+  cat "$edited" >"$conf"
+  rm -f "$edited"
+}
+
 install_runtime() {
+  local setuid=0
+  if [ "${1:-}" = "--setuid" ]; then setuid=1; shift; fi
   local from=${1:-}
   need_root
   if [ -z "$from" ]; then
@@ -68,7 +88,9 @@ install_runtime() {
   local with_apparmor=0
   apparmor_wanted && with_apparmor=1
   [ -f "$apparmor_source" ] || die "$apparmor_source is missing (run the script from its checkout)"
-  for f in singularity starter singularity.conf nvliblist.conf; do
+  local files=(singularity starter singularity.conf nvliblist.conf)
+  [ "$setuid" = 1 ] && files+=(starter-suid)
+  for f in "${files[@]}"; do
     [ -f "$from/$f" ] || die "$from/$f is missing (expected the output of 'dotnet publish Runtime -f net9.0 -c Release -r linux-x64 -o DIR')"
   done
   local link=$bindir/singularity
@@ -85,6 +107,15 @@ install_runtime() {
   install -m 0755 "${owner[@]}" "$from/singularity" "$libexec/singularity"
   install -m 0755 "${owner[@]}" "$from/starter" "$libexec/starter"
   install -m 0644 "${owner[@]}" "$from/nvliblist.conf" "$libexec/nvliblist.conf"
+  if [ "$setuid" = 1 ]; then
+    # Written under another name first and renamed, so that no half-written setuid file is ever in place.
+    install -m 0755 "${owner[@]}" "$from/starter-suid" "$libexec/.starter-suid.new"
+    chmod 4755 "$libexec/.starter-suid.new"
+    mv -f "$libexec/.starter-suid.new" "$libexec/starter-suid"
+  elif [ -e "$libexec/starter-suid" ]; then
+    rm -f "$libexec/starter-suid"
+    echo "install-worker-node: removed the setuid starter $libexec/starter-suid (install --setuid installs it)"
+  fi
   for conf in singularity.conf nvliblist.conf; do
     if [ -e "$etc/$conf" ]; then
       install -m 0644 "${owner[@]}" "$from/$conf" "$etc/$conf.new"
@@ -93,6 +124,10 @@ install_runtime() {
       install -m 0644 "${owner[@]}" "$from/$conf" "$etc/$conf"
     fi
   done
+  if [ "$setuid" = 1 ]; then
+    enable_setuid_in_config "$etc/singularity.conf"
+    echo "install-worker-node: installed the setuid starter $libexec/starter-suid and set 'allow setuid = yes' in $etc/singularity.conf"
+  fi
   if [ "$with_apparmor" = 1 ]; then
     install -d -m 0755 "${owner[@]}" "$(dirname "$apparmor_profile")"
     install -m 0644 "${owner[@]}" "$apparmor_source" "$apparmor_profile"
@@ -122,7 +157,7 @@ uninstall_runtime() {
     [ -z "$destdir" ] && rm -f /var/cache/apparmor/*/cvmfs-images-starter
     echo "install-worker-node: removed the AppArmor profile $apparmor_profile"
   fi
-  rm -f "$libexec/singularity" "$libexec/starter" "$libexec/nvliblist.conf"
+  rm -f "$libexec/singularity" "$libexec/starter" "$libexec/starter-suid" "$libexec/nvliblist.conf"
   rmdir "$libexec" 2>/dev/null || true
   if [ "${1:-}" = "--purge" ]; then
     rm -f "$etc/singularity.conf" "$etc/singularity.conf.new" "$etc/nvliblist.conf" "$etc/nvliblist.conf.new"
@@ -136,5 +171,5 @@ uninstall_runtime() {
 case "${1:-}" in
   install) shift; install_runtime "$@" ;;
   uninstall) shift; uninstall_runtime "$@" ;;
-  *) echo "usage: $0 install [BUILD_DIR] | uninstall [--purge]" >&2; exit 2 ;;
+  *) echo "usage: $0 install [--setuid] [BUILD_DIR] | uninstall [--purge]" >&2; exit 2 ;;
 esac

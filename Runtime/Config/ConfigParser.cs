@@ -15,7 +15,7 @@ internal static class ConfigParser
 {
     private static readonly HashSet<string> IgnoredSingularityKeys = new(StringComparer.Ordinal)
     {
-        "allow setuid", "max loop devices", "mount hostfs", "enable fusemount", "enable overlay", "enable underlay",
+        "max loop devices", "mount hostfs", "enable fusemount", "enable overlay", "enable underlay",
         "mount slave", "limit container owners", "limit container groups", "allow container squashfs",
         "allow container extfs", "allow container encrypted", "allow container sif", "always use rocm",
         "memory fs type", "cni configuration path", "cni plugin path",
@@ -123,6 +123,7 @@ internal static class ConfigParser
                 c.BindPaths.AddRange(specs);
                 break;
             case "allow unowned home": c.AllowUnownedHome = YesNo(); break;
+            case "allow setuid": c.AllowSetuid = YesNo(); break;
             case "trace syslog": c.TraceSyslog = YesNo(); break;
             case "root default capabilities":
                 switch (value.ToLowerInvariant())

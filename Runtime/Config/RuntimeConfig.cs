@@ -50,6 +50,12 @@ internal sealed class RuntimeConfig
     /// <summary><c>allow unowned home</c>: may <c>--home</c> name a directory the caller does not own (Singularity 2.x refuses it).</summary>
     public bool AllowUnownedHome { get; set; }
 
+    /// <summary>
+    /// <c>allow setuid</c>: may the setuid starter (<c>starter-suid</c>, installed by <c>install --setuid</c>) be used on
+    /// a node without unprivileged user namespaces. No when absent (the default install has no setuid part).
+    /// </summary>
+    public bool AllowSetuid { get; set; }
+
     /// <summary><c>root default capabilities</c>: full (root keeps its capabilities, Apptainer's default) or no (none).</summary>
     public bool RootKeepsCapabilities { get; set; } = true;
 

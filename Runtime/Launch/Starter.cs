@@ -17,6 +17,45 @@ internal static class Starter
 {
     public const string FileName = "starter";
 
+    /// <summary>The setuid build (<c>install --setuid</c>), for nodes without unprivileged user namespaces.</summary>
+    public const string SetuidFileName = "starter-suid";
+
+    private const uint SetuidBit = 0x800;
+
+    /// <summary>
+    /// The starter to run: the setuid one when it is installed (root-owned, setuid, not writable by group or others),
+    /// the site allows it (<c>allow setuid = yes</c>) and the caller is not root (root needs no setuid help); else the
+    /// plain one. The setuid starter itself still prefers unprivileged user namespaces: it probes them first, as the
+    /// caller, and when they work it drops root before reading the op list (Runtime/README.md, "Security model of the
+    /// setuid mode"). The front end cannot make that probe itself without forking.
+    /// </summary>
+    /// <exception cref="RuntimeFailureException">the plain starter is missing or unsafe.</exception>
+    public static string Choose(uint callerUid, bool allowSetuid, Diagnostics.Messages messages)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var plain = Locate(callerUid);
+        if (!allowSetuid || callerUid == 0)
+        {
+            return plain;
+        }
+
+        var setuid = Path.Combine(Path.GetDirectoryName(plain)!, SetuidFileName);
+        var status = FileStatus.Of(setuid);
+        if (!status.Exists)
+        {
+            return plain;
+        }
+
+        if (status.Kind != FileKind.Regular || status.Uid != 0 || (status.Mode & SetuidBit) == 0 || status.IsWritableByOthers)
+        {
+            messages.Verbose($"not using {setuid}: it is not a root-owned setuid file that only root can write");
+            return plain;
+        }
+
+        messages.Debug($"allow setuid = yes and {setuid} is installed: using it (it runs without root when unprivileged user namespaces work)");
+        return setuid;
+    }
+
     /// <summary>The starter's path, checked: a regular file owned by root or the caller, not writable by group or others,
     /// in a directory with the same properties.</summary>
     /// <exception cref="RuntimeFailureException">missing or unsafe.</exception>

@@ -93,7 +93,7 @@ internal sealed partial class ContainerPlanner
 
         if (homeKind is { } kind)
         {
-            requests.Add(new MountRequest(kind, homeDestination, homeSource, false, false, "home", Inv.Home is not null));
+            requests.Add(new MountRequest(kind, homeDestination, homeSource, false, false, "home", Inv.Home is not null) { IsHome = true });
         }
 
         if (Config.MountTmp)

@@ -75,6 +75,7 @@ internal sealed partial class ContainerPlanner
         _view.AddMount(new PlannedMount(request.Kind, canonical, request.Source, request.ReadOnly));
         _mountOps.Add(request.Kind switch
         {
+            MountKind.Bind when request.IsHome => Op.BindHome(request.Source!, canonical),
             MountKind.Bind => Op.Bind(request.Source!, canonical, request.ReadOnly),
             MountKind.Tmpfs => Op.Tmpfs(canonical, Config.SessionDirMaxSizeMiB * MiB),
             MountKind.Proc => Op.Proc(canonical),

@@ -9,5 +9,8 @@ internal sealed record MountRequest(MountKind Kind, string Destination, string? 
     /// <summary>For <see cref="MountKind.File"/>: the file's content.</summary>
     public string? Content { get; init; }
 
+    /// <summary>The home directory's bind (<see cref="Op.BindHome"/>: the setuid starter checks its owner).</summary>
+    public bool IsHome { get; init; }
+
     public int Depth => PathRules.Components(Destination).Count;
 }

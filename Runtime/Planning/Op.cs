@@ -54,6 +54,9 @@ internal sealed class Op
 
     public static Op Bind(string host, string container, bool readOnly) => new(OpCode.Bind, host, container, readOnly ? "ro" : "rw");
 
+    /// <summary>BIND_HOME: the home directory's bind (read-write); the setuid starter checks that the caller owns it.</summary>
+    public static Op BindHome(string host, string container) => new(OpCode.BindHome, host, container);
+
     /// <summary>TMPFS; <paramref name="sizeBytes"/> 0 means the kernel's default.</summary>
     public static Op Tmpfs(string container, long sizeBytes)
     {
@@ -104,6 +107,7 @@ internal sealed class Op
         OpCode.MkDir => "MKDIR",
         OpCode.MkFile => "MKFILE",
         OpCode.Bind => "BIND",
+        OpCode.BindHome => "BIND_HOME",
         OpCode.Tmpfs => "TMPFS",
         OpCode.Proc => "PROC",
         OpCode.BindProc => "BIND_PROC",
@@ -122,7 +126,7 @@ internal sealed class Op
     /// <summary>The number of arguments <paramref name="code"/> takes (<see cref="VariableArity"/> for EXEC), as in <c>op_table</c>.</summary>
     public static int Arity(OpCode code) => code switch
     {
-        OpCode.User or OpCode.UserHost or OpCode.Namespaces or OpCode.Tmpfs or OpCode.File => 2,
+        OpCode.User or OpCode.UserHost or OpCode.Namespaces or OpCode.Tmpfs or OpCode.File or OpCode.BindHome => 2,
         OpCode.UserShared => 4,
         OpCode.Bind => 3,
         OpCode.Exec => VariableArity,

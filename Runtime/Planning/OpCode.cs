@@ -17,6 +17,7 @@ internal enum OpCode
     MkDir,
     MkFile,
     Bind,
+    BindHome,
     Tmpfs,
     Proc,
     BindProc,

@@ -28,6 +28,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "setuid.h"
 #include "starter.h"
 #include "util.h"
 
@@ -154,7 +155,8 @@ static int walk_beneath(int root, const char *path, int flags)
             error = errno;
             break;
         }
-        if (S_ISLNK(info.st_mode) && is_magic_link(dirs[depth], name)) {
+        /* Setuid mode: no link at all is followed while privileged (as RESOLVE_NO_SYMLINKS). */
+        if (S_ISLNK(info.st_mode) && (suid_privileged || is_magic_link(dirs[depth], name))) {
             error = ELOOP;
             break;
         }
@@ -214,7 +216,7 @@ static int try_resolve_beneath(int root, const char *path, int flags)
     if (!openat2_missing) {
         struct open_how how = {
             .flags = (unsigned long long)(flags | O_CLOEXEC),
-            .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+            .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | (suid_privileged ? RESOLVE_NO_SYMLINKS : 0),
         };
         for (int attempt = 0;; attempt++) {
             long fd = syscall(SYS_openat2, root, path, &how, sizeof how);
@@ -282,6 +284,13 @@ static int resolve_bind_source(const char *host, const char *op)
     return resolve_on_host(host, O_PATH, op);
 }
 
+/* Setuid mode: the source as resolved (fsuid the caller's) must be one the caller may read (setuid.c). */
+static void check_source(const char *what, int fd, const char *host, SuidSource kind)
+{
+    if (suid_privileged)
+        suid_check_bind_source(what, oldroot_fd, fd, fd_path(fd).path, host, kind);
+}
+
 /* The mount now at `ctr`: resolved again, after the mount, since an fd taken before it refers to what it covers. */
 static int resolve_mounted(const char *ctr, int flags, const char *op)
 {
@@ -303,6 +312,8 @@ static void xclose(int fd)
  * submount is remounted like the top one (remount_submounts_read_only).
  */
 static void remount_read_only(int fd, unsigned long extra, bool recursive, const char *what);
+/* The same, read-only only when `read_only` (setuid mode: nosuid,nodev on a read-write bind). */
+static void remount_with(int fd, unsigned long extra, bool read_only, bool recursive, const char *what);
 
 /* The mount id of the mount `fd` is on, from /proc/self/fdinfo (Linux 3.15+). */
 static long mount_id_of(int fd, const char *what)
@@ -346,7 +357,7 @@ static void unescape_mount_point(char *text)
  * /proc/self/mountinfo) are remounted read-only one by one, each keeping its own locked flags. Mount points there
  * are the kernel's own canonical paths, relative to the current (base) root.
  */
-static void remount_submounts_read_only(int fd, unsigned long extra, const char *what)
+static void remount_submounts_read_only(int fd, unsigned long extra, bool read_only, const char *what)
 {
     long ids[MAX_SUBMOUNTS];
     size_t count = 0;
@@ -377,13 +388,26 @@ static void remount_submounts_read_only(int fd, unsigned long extra, const char 
             ids[count++] = id;
             grew = true;
             unescape_mount_point(point);
-            int sub = open(point, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+            /* Setuid mode: the kernel's canonical path, resolved beneath the base root without links (a user could
+             * swap a directory on the way for a link); else opened as it is. */
+            int sub = -1;
+            if (suid_privileged) {
+                int base = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (base < 0)
+                    die_with_errno("%s: open /", what);
+                sub = try_resolve_beneath(base, point, O_PATH);
+                int saved = errno;
+                xclose(base);
+                errno = saved;
+            } else {
+                sub = open(point, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+            }
             if (sub < 0)
                 die_with_errno("%s: open the submount %s", what, point);
             /* Only if that path still shows this submount (not something stacked over it). */
             if (mount_id_of(sub, what) == id) {
                 char *sub_what = xasprintf("%s (submount %s)", what, point);
-                remount_read_only(sub, extra, false, sub_what);
+                remount_with(sub, extra, read_only, false, sub_what);
                 free(sub_what);
             }
             xclose(sub);
@@ -391,10 +415,15 @@ static void remount_submounts_read_only(int fd, unsigned long extra, const char 
         free(line);
         fclose(table);
     }
-    debug("%s: %zu submounts remounted read-only one by one (no mount_setattr)", what, count - 1);
+    debug("%s: %zu submounts remounted one by one (no mount_setattr)", what, count - 1);
 }
 
 static void remount_read_only(int fd, unsigned long extra, bool recursive, const char *what)
+{
+    remount_with(fd, extra, true, recursive, what);
+}
+
+static void remount_with(int fd, unsigned long extra, bool read_only, bool recursive, const char *what)
 {
     static const struct {
         unsigned long st_flag;
@@ -402,12 +431,14 @@ static void remount_read_only(int fd, unsigned long extra, bool recursive, const
     } flag_map[] = {
         { ST_NOSUID, MS_NOSUID },       { ST_NODEV, MS_NODEV },         { ST_NOEXEC, MS_NOEXEC },
         { ST_SYNCHRONOUS, MS_SYNCHRONOUS }, { ST_MANDLOCK, MS_MANDLOCK }, { ST_NOATIME, MS_NOATIME },
-        { ST_NODIRATIME, MS_NODIRATIME }, { ST_RELATIME, MS_RELATIME },
+        { ST_NODIRATIME, MS_NODIRATIME }, { ST_RELATIME, MS_RELATIME }, { ST_RDONLY, MS_RDONLY },
     };
     struct statvfs info;
     if (fstatvfs(fd, &info) < 0)
         die_with_errno("%s: statvfs", what);
-    unsigned long flags = MS_REMOUNT | MS_BIND | MS_RDONLY | extra;
+    /* A read-only mount stays read-only (ST_RDONLY is kept): root in setuid mode could otherwise lift a read-only
+     * bind the host made. */
+    unsigned long flags = MS_REMOUNT | MS_BIND | (read_only ? MS_RDONLY : 0) | extra;
     for (size_t i = 0; i < sizeof flag_map / sizeof flag_map[0]; i++) {
         if (info.f_flag & flag_map[i].st_flag)
             flags |= flag_map[i].ms_flag;
@@ -417,7 +448,7 @@ static void remount_read_only(int fd, unsigned long extra, bool recursive, const
     if (!recursive)
         return;
     struct starter_mount_attr attr = {
-        .attr_set = MOUNT_ATTR_RDONLY | ((extra & MS_NOSUID) ? MOUNT_ATTR_NOSUID : 0) |
+        .attr_set = (read_only ? MOUNT_ATTR_RDONLY : 0) | ((extra & MS_NOSUID) ? MOUNT_ATTR_NOSUID : 0) |
                     ((extra & MS_NODEV) ? MOUNT_ATTR_NODEV : 0) | ((extra & MS_NOEXEC) ? MOUNT_ATTR_NOEXEC : 0),
     };
     if (!mount_setattr_missing) {
@@ -427,7 +458,7 @@ static void remount_read_only(int fd, unsigned long extra, bool recursive, const
             die_with_errno("%s: cannot make the submounts read-only", what);
         mount_setattr_missing = true;
     }
-    remount_submounts_read_only(fd, extra, what);
+    remount_submounts_read_only(fd, extra, read_only, what);
 }
 
 /* Mount propagation: host mounts (e.g. autofs under /cvmfs) still reach us, nothing of ours reaches the host. */
@@ -455,6 +486,7 @@ void mount_base_and_root(const char *image)
         die_with_errno("ROOT: open /oldroot");
 
     int source = resolve_on_host(image, O_PATH | O_DIRECTORY, "ROOT");
+    check_source("ROOT", source, image, SUID_SOURCE_IMAGE);
     if (mount(fd_path(source).path, "/newroot", NULL, MS_BIND | MS_REC, NULL) < 0)
         die_with_errno("ROOT %s: cannot bind the image", image);
     xclose(source);
@@ -482,13 +514,18 @@ void mount_bind(const char *op, const char *host, const char *ctr, bool read_onl
 {
     char *what = xasprintf("%s %s -> %s", op, host, ctr);
     int source = resolve_bind_source(host, what);
+    bool fixed_host_path = strcmp(op, "BIND") != 0 && strcmp(op, "BIND_HOME") != 0;
+    if (!fixed_host_path)
+        check_source(what, source, host, strcmp(op, "BIND_HOME") == 0 ? SUID_SOURCE_HOME : SUID_SOURCE_BIND);
     int target = resolve_in_container(ctr, O_PATH, what);
     bind_fds(source, target, what);
     xclose(source);
     xclose(target);
-    if (read_only) {
+    /* Setuid mode: every bind nosuid, and nodev but the host's /dev (whose devices are the point of DEV). */
+    unsigned long extra = !suid_privileged ? 0 : strcmp(op, "DEV") == 0 ? MS_NOSUID : MS_NOSUID | MS_NODEV;
+    if (read_only || extra != 0) {
         int mounted = resolve_mounted(ctr, O_PATH, what);
-        remount_read_only(mounted, 0, true, what);
+        remount_with(mounted, extra, read_only, true, what);
         xclose(mounted);
     }
     free(what);

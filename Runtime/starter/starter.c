@@ -6,7 +6,9 @@
  * an enum, every op has a fixed arity, anything else exits 255); then setup() walks the array with one switch.
  * The starter never interprets user text beyond that: the front end decided everything.
  *
- * Privilege phases, in order:
+ * Privilege phases, in order (the setuid build, starter-suid, differs: setuid.c and Runtime/README.md, "Security
+ * model of the setuid mode"; its phase 0 is suid_startup, then USER makes no user namespace and the end of setup is
+ * suid_drop_to_caller instead of drop_all_capabilities):
  *   1. Start: the caller's credentials, no capabilities. The starter refuses to run setuid or setgid.
  *   2. USER: unshare(CLONE_NEWUSER). The process now holds every capability, but only over the new user
  *      namespace, whose single mapping is the caller's uid and gid (setgroups denied). no_new_privs is set at once,
@@ -39,6 +41,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "setuid.h"
 #include "starter.h"
 #include "util.h"
 
@@ -57,6 +60,7 @@ typedef enum {
     OP_MKDIR,
     OP_MKFILE,
     OP_BIND,
+    OP_BIND_HOME,
     OP_TMPFS,
     OP_PROC,
     OP_BIND_PROC,
@@ -89,6 +93,7 @@ static const struct {
     { "MKDIR", OP_MKDIR, 1 },
     { "MKFILE", OP_MKFILE, 1 },
     { "BIND", OP_BIND, 3 },
+    { "BIND_HOME", OP_BIND_HOME, 2 },
     { "TMPFS", OP_TMPFS, 2 },
     { "PROC", OP_PROC, 1 },
     { "BIND_PROC", OP_BIND_PROC, 1 },
@@ -136,6 +141,17 @@ static void check_absolute(const char *op, const char *path)
     if (path[0] != '/')
         die("%s: \"%s\" is not an absolute path", op, path);
 }
+
+#ifdef STARTER_FUZZ
+static int op_arity(OpType type)
+{
+    for (size_t i = 0; i < sizeof op_table / sizeof op_table[0]; i++) {
+        if (op_table[i].type == type)
+            return op_table[i].arity;
+    }
+    abort();
+}
+#endif
 
 static bool is_user_op(OpType type)
 {
@@ -188,6 +204,10 @@ static void check_op(Op *op, size_t index, OpList *list)
         check_absolute("BIND", op->arg[1]);
         if (strcmp(op->arg[2], "ro") != 0 && strcmp(op->arg[2], "rw") != 0)
             die("BIND %s %s: the mode must be ro or rw, not \"%s\"", op->arg[0], op->arg[1], op->arg[2]);
+        break;
+    case OP_BIND_HOME:
+        check_absolute("BIND_HOME", op->arg[0]);
+        check_absolute("BIND_HOME", op->arg[1]);
         break;
     case OP_TMPFS:
         check_absolute("TMPFS", op->arg[0]);
@@ -268,6 +288,8 @@ static OpList parse_ops(char **words, size_t count)
  * a NUL byte, from fd N (a memfd or a pipe the front end filled). Unlike argv, an fd is not readable by other
  * users through /proc/<pid>/cmdline, so the payload's environment stays private.
  */
+static char **split_op_words(char *buffer, size_t length, size_t *count);
+
 static char **read_ops_fd(const char *fd_text, size_t *count)
 {
     int fd = (int)parse_number(OPS_FD_FLAG, fd_text, 1u << 20);
@@ -297,8 +319,14 @@ static char **read_ops_fd(const char *fd_text, size_t *count)
     }
     if (close(fd) < 0)
         die_with_errno("%s %d: close", OPS_FD_FLAG, fd);
+    return split_op_words(buffer, length, count);
+}
+
+/* The words of an --ops-fd buffer: each terminated by one NUL byte (the last byte must be one). */
+static char **split_op_words(char *buffer, size_t length, size_t *count)
+{
     if (length == 0 || buffer[length - 1] != '\0')
-        die("%s %d: the ops must be NUL-terminated words", OPS_FD_FLAG, fd);
+        die("%s: the ops must be NUL-terminated words", OPS_FD_FLAG);
     size_t words = 0;
     for (size_t k = 0; k < length; k++)
         words += buffer[k] == '\0';
@@ -377,6 +405,12 @@ static void check_caller_ids(const char *op, uid_t uid, gid_t gid)
 static void enter_user_namespace(uid_t uid, gid_t gid)
 {
     check_caller_ids("USER", uid, gid);
+    if (suid_privileged) {
+        /* Setuid mode: no user namespace (the point of the mode); root's reduced privileges do the setup and are
+         * dropped to exactly the caller's ids at its end (suid_drop_to_caller). */
+        debug("setuid mode: no user namespace; the payload runs as uid %u gid %u", (unsigned)uid, (unsigned)gid);
+        return;
+    }
     if (unshare(CLONE_NEWUSER) < 0)
         user_namespace_failed("cannot create a user namespace (unshare CLONE_NEWUSER; are user namespaces "
                               "enabled? see user.max_user_namespaces)");
@@ -438,6 +472,11 @@ static pid_t fork_outer(const char *op, int *alive_end)
 static void enter_shared_user_namespace(uid_t uid, gid_t gid, unsigned long long key_pid, unsigned long long key_start)
 {
     check_caller_ids("USER_SHARED", uid, gid);
+    if (suid_privileged) {
+        /* Setuid mode: every container is in the host's user namespace already, so they share it as it is. */
+        enter_user_namespace(uid, gid);
+        return;
+    }
     int listener = share_rendezvous(uid, gid, key_pid, key_start);
     if (listener < 0) {
         set_no_new_privs();
@@ -479,6 +518,10 @@ static void enter_shared_user_namespace(uid_t uid, gid_t gid, unsigned long long
 static void stay_in_host_user_namespace(uid_t uid, gid_t gid)
 {
     check_caller_ids("USER_HOST", uid, gid);
+#ifdef STARTER_SETUID
+    die("USER_HOST %u %u: the setuid starter never keeps root's capabilities; a root caller runs the plain starter",
+        (unsigned)uid, (unsigned)gid);
+#endif
     if (getuid() != 0 || geteuid() != 0)
         die("USER_HOST %u %u: only a root caller may stay in the host's user namespace", (unsigned)uid,
             (unsigned)gid);
@@ -503,7 +546,12 @@ static bool enter_namespaces(bool pid, bool ipc)
     int alive = -1;
     pid_t child = fork_outer("NAMESPACES", &alive);
     if (child > 0) {
-        drop_all_capabilities();
+        /* Outside the PID namespace, only forwarding signals: the caller's plain credentials (setuid mode: root
+         * dropped for good, as before the exec). */
+        if (suid_privileged)
+            suid_drop_to_caller();
+        else
+            drop_all_capabilities();
         close_inherited_fds_except(&alive, 1);
         forward_signals_until_exit(child, false, -1, -1);
     }
@@ -525,11 +573,137 @@ static void change_directory(const char **candidates, size_t count)
     }
 }
 
+#if defined(STARTER_SETUID) && !defined(STARTER_FUZZ)
+/* The --ops-fd argument, for suid_startup to keep that one fd open; -1 when there is none or it is malformed (then
+ * the normal parse below refuses it). */
+static int ops_fd_argument(int argc, char **argv)
+{
+    if (argc != 4 || strcmp(argv[2], OPS_FD_FLAG) != 0 || argv[3][0] == '\0' ||
+        strspn(argv[3], "0123456789") != strlen(argv[3]) || strlen(argv[3]) > 7)
+        return -1;
+    return atoi(argv[3]);
+}
+#endif
+
+#ifdef STARTER_SETUID
+
+/* Setuid build: the op list against the root-owned config, before anything is set up (see setuid.h). */
+static void check_policy(const OpList *list)
+{
+    for (size_t i = 0; i < list->count; i++) {
+        const Op *op = &list->ops[i];
+        switch (op->type) {
+        case OP_ROOT:
+            suid_check_root(&suid_policy, op->arg[0]);
+            break;
+        case OP_NAMESPACES:
+            suid_check_namespaces(&suid_policy, op->number[0] == 1, op->number[1] == 1);
+            break;
+        case OP_BIND:
+        case OP_BIND_HOME:
+            suid_check_host_path(op->name, op->arg[0]);
+            suid_check_host_path(op->name, op->arg[1]);
+            break;
+        case OP_UNDERLAY:
+        case OP_MKDIR:
+        case OP_MKFILE:
+        case OP_TMPFS:
+        case OP_PROC:
+        case OP_BIND_PROC:
+        case OP_SYS:
+        case OP_DEV:
+        case OP_DEV_MINIMAL:
+        case OP_DEV_MINIMAL_NO_PTS:
+        case OP_FILE:
+            /* Container paths too: the front end resolved them; nothing is left for a link or ".." to redirect. */
+            suid_check_host_path(op->name, op->arg[0]);
+            break;
+        case OP_USER:
+        case OP_USER_HOST:
+        case OP_USER_SHARED:
+        case OP_CHDIR:
+        case OP_ENV:
+        case OP_DEBUG:
+        case OP_EXEC:
+            break;
+        default:
+            die("internal error: op %s has no policy check", op->name);
+        }
+    }
+}
+#endif
+
+#ifdef STARTER_FUZZ
+/*
+ * The fuzz target (bench/starter-fuzz.sh, libFuzzer): the op-list reader exactly as the setuid starter runs it on
+ * an --ops-fd buffer (split into words, parsed, checked for form, then against a policy), or, when the first byte is
+ * odd, the setuid starter's config parser. A refusal is die(), which longjmps back here; what is accepted must hold
+ * the reader's guarantees, or the target aborts (a finding).
+ */
+int starter_fuzz_one(const unsigned char *data, size_t size);
+/* Static, so that it is still valid after a longjmp out of the parser. */
+static SuidPolicy fuzz_policy;
+
+int starter_fuzz_one(const unsigned char *data, size_t size)
+{
+    if (size == 0)
+        return 0;
+    bool config = (data[0] & 1) != 0;
+    data++;
+    size--;
+    static char *const limits[] = { "/cvmfs", "/srv/images" };
+    if (setjmp(fuzz_escape) == 0) {
+        if (config) {
+            suid_policy_defaults(&fuzz_policy);
+            const char *error = suid_parse_config((const char *)data, size, &fuzz_policy);
+            for (size_t i = 0; error == NULL && i < fuzz_policy.limit_count; i++) {
+                if (!suid_is_canonical(fuzz_policy.limit_paths[i]))
+                    abort();
+            }
+        } else {
+            char *buffer = xcalloc(size + 1, 1);
+            memcpy(buffer, data, size);
+            size_t count = 0;
+            char **words = split_op_words(buffer, size, &count);
+            OpList list = parse_ops(words, count);
+            suid_policy_defaults(&suid_policy);
+            suid_policy.allow_pid_ns = false;
+            suid_policy.limit_count = 2;
+            suid_policy.limit_paths[0] = limits[0];
+            suid_policy.limit_paths[1] = limits[1];
+            check_policy(&list);
+            /* Accepted: the shape the setup relies on. */
+            if (list.count < 3 || !is_user_op(list.ops[0].type) || list.ops[1].type != OP_NAMESPACES ||
+                list.ops[2].type != OP_ROOT || list.ops[list.count - 1].type != OP_EXEC ||
+                list.ops[list.count - 1].exec_argv == NULL || list.ops[list.count - 1].exec_argv[0] == NULL ||
+                !suid_is_canonical(list.ops[2].arg[0]))
+                abort();
+            for (size_t i = 0; i < list.count; i++) {
+                for (int a = 0; a < OP_MAX_ARGS && list.ops[i].type != OP_EXEC; a++) {
+                    if (a < op_arity(list.ops[i].type) && list.ops[i].arg[a] == NULL)
+                        abort();
+                }
+            }
+        }
+    }
+    suid_policy.limit_count = 0;
+    suid_policy_free(&fuzz_policy);
+    debug_enabled = false;
+    fuzz_free_all();
+    return 0;
+}
+#else
 int main(int argc, char **argv)
 {
-    /* Privilege phase 1: the caller's own credentials. This starter has no setuid mode. */
+#ifdef STARTER_SETUID
+    /* Privilege phase 0 (setuid build only): sanitised, root reduced to the setup's capabilities with the caller's
+     * fsuid, config checked; or root dropped at once when unprivileged user namespaces work (setuid.c). */
+    suid_startup(argc, argv, ops_fd_argument(argc, argv));
+#else
+    /* Privilege phase 1: the caller's own credentials. This build has no setuid mode (that is starter-suid). */
     if (geteuid() != getuid() || getegid() != getgid())
         die("the starter must not be installed setuid or setgid");
+#endif
     reset_inherited_signal_state();
     if (argc < 2 || strcmp(argv[1], PROTOCOL_MAGIC) != 0)
         die("the first argument must be %s (this starter is driven by the singularity front end, see "
@@ -543,6 +717,9 @@ int main(int argc, char **argv)
         words = read_ops_fd(words[1], &count);
     }
     OpList list = parse_ops(words, count);
+#ifdef STARTER_SETUID
+    check_policy(&list);
+#endif
 
     char **envp = xcalloc(list.env_count + 1, sizeof(char *));
     size_t env_used = 0;
@@ -583,6 +760,9 @@ int main(int argc, char **argv)
             break;
         case OP_BIND:
             mount_bind("BIND", op->arg[0], op->arg[1], strcmp(op->arg[2], "ro") == 0);
+            break;
+        case OP_BIND_HOME:
+            mount_bind("BIND_HOME", op->arg[0], op->arg[1], false);
             break;
         case OP_TMPFS:
             mount_tmpfs(op->arg[0], op->number[1]);
@@ -629,9 +809,14 @@ int main(int argc, char **argv)
 
     /* Privilege phase 5: leave the host behind, then give up every capability (root with USER_HOST keeps its own). */
     mount_pivot_into_new_root();
-    if (!keep_capabilities)
+    if (suid_privileged)
+        suid_drop_to_caller();
+    else if (!keep_capabilities)
         drop_all_capabilities();
-    /* After the drop: a directory counts as usable only if the payload itself may enter it. */
+    /* After the drop, and with no fd of the setup left (not even through /proc/self/fd): a directory counts as
+     * usable only if the payload itself may enter it. */
+    close_inherited_fds();
     change_directory(workdirs, workdir_count);
     run_payload(exec_argv, envp, pid_namespace);
 }
+#endif

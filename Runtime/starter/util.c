@@ -11,6 +11,37 @@
 
 bool debug_enabled = false;
 
+#ifdef STARTER_FUZZ
+jmp_buf fuzz_escape;
+#define FUZZ_MAX_ALLOCATIONS 65536
+static void *fuzz_allocations[FUZZ_MAX_ALLOCATIONS];
+static size_t fuzz_allocation_count;
+
+static void *fuzz_record(void *memory)
+{
+    if (fuzz_allocation_count == FUZZ_MAX_ALLOCATIONS)
+        abort(); /* more allocations for one input than any op list can need: a finding */
+    fuzz_allocations[fuzz_allocation_count++] = memory;
+    return memory;
+}
+
+void fuzz_free_all(void)
+{
+    while (fuzz_allocation_count > 0)
+        free(fuzz_allocations[--fuzz_allocation_count]);
+}
+
+/* The message is formatted as for real (into a buffer nobody reads), then the input's run ends. */
+__attribute__((noreturn)) static void fuzz_die(const char *format, va_list args)
+{
+    char message[1024];
+    vsnprintf(message, sizeof message, format, args);
+    longjmp(fuzz_escape, 1);
+}
+#else
+#define fuzz_record(memory) (memory)
+#endif
+
 /* Write the formatted text on one line: a newline or carriage return in a path or value must not forge a second
  * message, so they become spaces. */
 static void write_one_line(const char *format, va_list args)
@@ -41,6 +72,9 @@ void die(const char *format, ...)
 {
     va_list args;
     va_start(args, format);
+#ifdef STARTER_FUZZ
+    fuzz_die(format, args);
+#endif
     vmessage(format, args, 0);
     va_end(args);
     exit(EXIT_STARTER_ERROR);
@@ -51,6 +85,9 @@ void die_with_errno(const char *format, ...)
     int saved_errno = errno;
     va_list args;
     va_start(args, format);
+#ifdef STARTER_FUZZ
+    fuzz_die(format, args);
+#endif
     vmessage(format, args, saved_errno);
     va_end(args);
     exit(EXIT_STARTER_ERROR);
@@ -80,7 +117,7 @@ void *xcalloc(size_t count, size_t size)
     void *memory = calloc(count == 0 ? 1 : count, size == 0 ? 1 : size);
     if (memory == NULL)
         die("out of memory");
-    return memory;
+    return fuzz_record(memory);
 }
 
 char *xstrdup(const char *text)
@@ -88,7 +125,7 @@ char *xstrdup(const char *text)
     char *copy = strdup(text);
     if (copy == NULL)
         die("out of memory");
-    return copy;
+    return fuzz_record(copy);
 }
 
 char *xasprintf(const char *format, ...)
@@ -100,7 +137,7 @@ char *xasprintf(const char *format, ...)
     va_end(args);
     if (length < 0)
         die("out of memory");
-    return result;
+    return fuzz_record(result);
 }
 
 bool write_all(int fd, const char *data, size_t length)

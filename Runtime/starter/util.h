@@ -24,6 +24,14 @@ __attribute__((noreturn, format(printf, 1, 2))) void die_with_errno(const char *
 __attribute__((format(printf, 2, 3))) void debug_message(const char *function, const char *format, ...);
 #define debug(...) debug_message(__func__, __VA_ARGS__)
 
+#ifdef STARTER_FUZZ
+/* The fuzz build (bench/starter-fuzz.sh): die() formats its message (so that every format string meets fuzzed
+ * text) and longjmps here instead of exiting; every x* allocation is recorded and freed by fuzz_free_all(). */
+#include <setjmp.h>
+extern jmp_buf fuzz_escape;
+void fuzz_free_all(void);
+#endif
+
 void *xcalloc(size_t count, size_t size);
 char *xstrdup(const char *text);
 __attribute__((format(printf, 1, 2))) char *xasprintf(const char *format, ...);

@@ -26,6 +26,7 @@ public sealed class ConfigParserTests : IDisposable
         Assert.Empty(c.BindPaths);
         Assert.Empty(c.LimitContainerPaths);
         Assert.False(c.AllowUnownedHome);
+        Assert.False(c.AllowSetuid);
         Assert.True(c.RootKeepsCapabilities);
         Assert.True(c.TraceSyslog);
         Assert.Equal(16, c.TraceFacility);
@@ -37,7 +38,8 @@ public sealed class ConfigParserTests : IDisposable
     public void Trace_home_and_root_keys()
     {
         var c = Parse("trace syslog = no\ntrace facility = AUTHPRIV\ntrace socket = /run/log.sock\ntrace environment = A_*, B\n" +
-            "allow unowned home = yes\nroot default capabilities = no\n");
+            "allow unowned home = yes\nroot default capabilities = no\nallow setuid = yes\n");
+        Assert.True(c.AllowSetuid);
         Assert.False(c.TraceSyslog);
         Assert.Equal(10, c.TraceFacility);
         Assert.Equal("/run/log.sock", c.TraceSocket);
@@ -61,6 +63,7 @@ public sealed class ConfigParserTests : IDisposable
     [InlineData("trace syslog = maybe", "'trace syslog' must be yes or no, not 'maybe'")]
     [InlineData("root default capabilities = some", "'root default capabilities' must be full, file or no, not 'some'")]
     [InlineData("allow unowned home = 1", "'allow unowned home' must be yes or no, not '1'")]
+    [InlineData("allow setuid = sometimes", "'allow setuid' must be yes or no, not 'sometimes'")]
     public void Bad_values_of_the_new_keys_quote_the_line(string line, string why)
     {
         var e = Assert.Throws<RuntimeFailureException>(() => Parse("mount proc = yes\n" + line + "\n"));

@@ -2,8 +2,15 @@ using Xunit;
 
 namespace CvmfsImages.Tests.Runtime.EndToEnd;
 
+/// <summary>ActionBehaviour, with the unprivileged starter (user namespaces).</summary>
 [Collection(FrontEndTestGroup.Name)]
-public sealed class ActionTests(FrontEndSandbox sandbox)
+public sealed class ActionTests(FrontEndSandbox sandbox) : ActionBehaviour(sandbox);
+
+/// <summary>ActionBehaviour, in setuid mode (a node without unprivileged user namespaces, installed with --setuid).</summary>
+[Collection(SetuidFrontEndTestGroup.Name)]
+public sealed class ActionSetuidTests(SetuidFrontEndSandbox sandbox) : ActionBehaviour(sandbox);
+
+public abstract class ActionBehaviour(FrontEndSandbox sandbox)
 {
     [Fact]
     public void Run_uses_the_runscript_with_the_arguments()

@@ -2,8 +2,15 @@ using Xunit;
 
 namespace CvmfsImages.Tests.Runtime.EndToEnd;
 
+/// <summary>BindBehaviour, with the unprivileged starter (user namespaces).</summary>
 [Collection(FrontEndTestGroup.Name)]
-public sealed class BindTests(FrontEndSandbox sandbox)
+public sealed class BindTests(FrontEndSandbox sandbox) : BindBehaviour(sandbox);
+
+/// <summary>BindBehaviour, in setuid mode (a node without unprivileged user namespaces, installed with --setuid).</summary>
+[Collection(SetuidFrontEndTestGroup.Name)]
+public sealed class BindSetuidTests(SetuidFrontEndSandbox sandbox) : BindBehaviour(sandbox);
+
+public abstract class BindBehaviour(FrontEndSandbox sandbox)
 {
     [Fact]
     public void Read_write_and_read_only_binds()

@@ -2,8 +2,15 @@ using Xunit;
 
 namespace CvmfsImages.Tests.Runtime.EndToEnd;
 
+/// <summary>ConfigAndErrorBehaviour, with the unprivileged starter (user namespaces).</summary>
 [Collection(FrontEndTestGroup.Name)]
-public sealed class ConfigAndErrorTests(FrontEndSandbox sandbox)
+public sealed class ConfigAndErrorTests(FrontEndSandbox sandbox) : ConfigAndErrorBehaviour(sandbox);
+
+/// <summary>ConfigAndErrorBehaviour, in setuid mode (a node without unprivileged user namespaces, installed with --setuid).</summary>
+[Collection(SetuidFrontEndTestGroup.Name)]
+public sealed class ConfigAndErrorSetuidTests(SetuidFrontEndSandbox sandbox) : ConfigAndErrorBehaviour(sandbox);
+
+public abstract class ConfigAndErrorBehaviour(FrontEndSandbox sandbox)
 {
     private RunResult Exec(string config, string script, params string[] options) =>
         sandbox.Run(["exec", .. options, sandbox.Image, "sh", "-c", script], config: sandbox.WriteConfig(Guid.NewGuid().ToString("N"), config));

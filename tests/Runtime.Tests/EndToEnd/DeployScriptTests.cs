@@ -62,6 +62,55 @@ public sealed class DeployScriptTests : IDisposable
     }
 
     [Fact]
+    public void Install_setuid_adds_the_setuid_starter_and_allow_setuid_and_a_plain_install_takes_it_away()
+    {
+        File.WriteAllText(Path.Combine(_build, "starter-suid"), "#!/bin/sh\nexit 0\n");
+        File.WriteAllText(Path.Combine(_build, "singularity.conf"), "mount proc = yes\n# allow setuid = yes is a comment\nallow  setuid = no\nmount sys = yes\n");
+        var suid = Path.Combine(_stage, "usr/libexec/cvmfs-images/starter-suid");
+        var conf = Path.Combine(_stage, "etc/cvmfs-images/singularity.conf");
+
+        // The default install has no setuid part, and leaves allow setuid alone.
+        var r = Script("install", _build);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.False(File.Exists(suid));
+        Assert.Contains("allow  setuid = no\n", File.ReadAllText(conf), StringComparison.Ordinal);
+
+        r = Script("install", "--setuid", _build);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal(UnixFileMode.SetUser | (UnixFileMode)0b111_101_101, File.GetUnixFileMode(suid));
+        if (CvmfsImages.Runtime.Native.Libc.GetUid() == 0)
+        {
+            Assert.Equal(0u, CvmfsImages.Runtime.Native.FileStatus.Of(suid).Uid);
+        }
+
+        // The key's line is replaced (not the comment), the rest of the site's file kept, owner and mode too.
+        Assert.Equal("mount proc = yes\n# allow setuid = yes is a comment\nallow setuid = yes\nmount sys = yes\n", File.ReadAllText(conf));
+        Assert.Equal((UnixFileMode)0b110_100_100, File.GetUnixFileMode(conf));
+        Assert.Contains($"set 'allow setuid = yes' in {Path.GetDirectoryName(conf)}/singularity.conf", r.Stdout, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(Path.GetDirectoryName(suid)!, ".starter-suid.new")));
+
+        // A config without the key gets it appended.
+        File.WriteAllText(conf, "mount proc = no\n");
+        Assert.Equal(0, Script("install", "--setuid", _build).ExitCode);
+        Assert.Equal("mount proc = no\nallow setuid = yes\n", File.ReadAllText(conf));
+
+        // A plain reinstall removes the setuid file a --setuid install left, and says so.
+        r = Script("install", _build);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.False(File.Exists(suid));
+        Assert.Contains($"removed the setuid starter {suid}", r.Stdout, StringComparison.Ordinal);
+
+        // --setuid without the setuid build in the folder is refused before anything is written.
+        File.Delete(Path.Combine(_build, "starter-suid"));
+        r = Script("install", "--setuid", _build);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains($"{_build}/starter-suid is missing", r.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(suid));
+
+        Assert.Equal(0, Script("uninstall").ExitCode);
+    }
+
+    [Fact]
     public void An_incomplete_build_folder_is_refused()
     {
         File.Delete(Path.Combine(_build, "starter"));

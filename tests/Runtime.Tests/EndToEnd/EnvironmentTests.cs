@@ -2,8 +2,15 @@ using Xunit;
 
 namespace CvmfsImages.Tests.Runtime.EndToEnd;
 
+/// <summary>EnvironmentBehaviour, with the unprivileged starter (user namespaces).</summary>
 [Collection(FrontEndTestGroup.Name)]
-public sealed class EnvironmentTests(FrontEndSandbox sandbox)
+public sealed class EnvironmentTests(FrontEndSandbox sandbox) : EnvironmentBehaviour(sandbox);
+
+/// <summary>EnvironmentBehaviour, in setuid mode (a node without unprivileged user namespaces, installed with --setuid).</summary>
+[Collection(SetuidFrontEndTestGroup.Name)]
+public sealed class EnvironmentSetuidTests(SetuidFrontEndSandbox sandbox) : EnvironmentBehaviour(sandbox);
+
+public abstract class EnvironmentBehaviour(FrontEndSandbox sandbox)
 {
     private string Echo(string expression, Dictionary<string, string>? env = null, params string[] options)
     {

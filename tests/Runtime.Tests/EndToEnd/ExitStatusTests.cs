@@ -3,8 +3,15 @@ using Xunit;
 
 namespace CvmfsImages.Tests.Runtime.EndToEnd;
 
+/// <summary>ExitStatusBehaviour, with the unprivileged starter (user namespaces).</summary>
 [Collection(FrontEndTestGroup.Name)]
-public sealed class ExitStatusTests(FrontEndSandbox sandbox)
+public sealed class ExitStatusTests(FrontEndSandbox sandbox) : ExitStatusBehaviour(sandbox);
+
+/// <summary>ExitStatusBehaviour, in setuid mode (a node without unprivileged user namespaces, installed with --setuid).</summary>
+[Collection(SetuidFrontEndTestGroup.Name)]
+public sealed class ExitStatusSetuidTests(SetuidFrontEndSandbox sandbox) : ExitStatusBehaviour(sandbox);
+
+public abstract class ExitStatusBehaviour(FrontEndSandbox sandbox)
 {
     [Theory]
     [InlineData("exit 0", 0)]

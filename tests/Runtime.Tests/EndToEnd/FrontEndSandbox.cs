@@ -12,13 +12,14 @@ namespace CvmfsImages.Tests.Runtime.EndToEnd;
 /// a root-owned config there, and busybox images; runs the command as <c>nobody</c> through <c>setpriv</c>. Needs
 /// root (CI runs the tests as root): only root can drop to nobody, and only a root-owned config file is honoured.
 /// </summary>
-public sealed class FrontEndSandbox : IDisposable
+public class FrontEndSandbox : IDisposable
 {
     public const int Nobody = 65534;
     private static readonly TimeSpan RunTimeout = TimeSpan.FromSeconds(60);
     private readonly string? _skipReason;
     private readonly string _setpriv = string.Empty;
     private readonly string _dotnetRoot = string.Empty;
+    private readonly SetuidStarterPrefix? _setuid;
 
     public FrontEndSandbox()
         : this(null)
@@ -27,7 +28,10 @@ public sealed class FrontEndSandbox : IDisposable
 
     /// <param name="publishedFolder">a <c>dotnet publish</c> output (the NativeAOT command and its starter) to test
     /// instead of this build's net10.0 output.</param>
-    internal FrontEndSandbox(string? publishedFolder)
+    /// <param name="setuid">as a node without unprivileged user namespaces with <c>install --setuid</c>: the setuid
+    /// starter's test build that never gets a user namespace, installed setuid root next to the command, and
+    /// <c>allow setuid = yes</c> in every config (the starter's own compiled-in one too).</param>
+    internal FrontEndSandbox(string? publishedFolder, bool setuid = false)
     {
         Root = Directory.CreateTempSubdirectory("cvmfs-images-frontend-").FullName;
         File.SetUnixFileMode(Root, Mode0755);
@@ -87,6 +91,13 @@ public sealed class FrontEndSandbox : IDisposable
 
         File.Copy(starter, Path.Combine(Bin, "starter"));
         File.SetUnixFileMode(Path.Combine(Bin, "starter"), Mode0755);
+        if (setuid)
+        {
+            _setuid = new SetuidStarterPrefix(SetuidStarterPrefix.AllowSetuid(File.ReadAllText(Path.Combine(from, "singularity.conf"))));
+            File.Copy(_setuid.NoUserns, Path.Combine(Bin, "starter-suid"));
+            File.SetUnixFileMode(Path.Combine(Bin, "starter-suid"), SetuidStarterPrefix.Mode4755);
+        }
+
         File.SetUnixFileMode(Bin, Mode0755);
         Directory.CreateDirectory(Path.Combine(Root, "conf"));
         File.SetUnixFileMode(Path.Combine(Root, "conf"), Mode0755);
@@ -106,6 +117,9 @@ public sealed class FrontEndSandbox : IDisposable
 
     public string Singularity => Path.Combine(Bin, "singularity");
 
+    /// <summary>Whether the command runs the setuid starter (a node without unprivileged user namespaces).</summary>
+    public bool IsSetuid => _setuid is not null;
+
     public void RequireReady()
     {
         if (_skipReason is not null)
@@ -118,7 +132,7 @@ public sealed class FrontEndSandbox : IDisposable
     public string WriteConfig(string name, string text)
     {
         var path = Path.Combine(Root, "conf", name + ".conf");
-        File.WriteAllText(path, text);
+        File.WriteAllText(path, IsSetuid ? SetuidStarterPrefix.AllowSetuid(text) : text);
         File.SetUnixFileMode(path, (UnixFileMode)0b110_100_100);
         return path;
     }
@@ -197,6 +211,9 @@ public sealed class FrontEndSandbox : IDisposable
             info.ArgumentList.Add(word);
         }
 
+        // Setuid mode: the starter reads only its compiled-in config; on a node that is the same file as the front
+        // end's, so it gets this run's. (The tests of one collection run one at a time.)
+        _setuid?.WriteConfig(File.ReadAllText(config ?? DefaultConfig));
         info.Environment.Clear();
         info.Environment["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin";
         info.Environment["DOTNET_ROOT"] = _dotnetRoot;
@@ -211,6 +228,18 @@ public sealed class FrontEndSandbox : IDisposable
 
     public void Dispose()
     {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    protected virtual void Dispose(bool disposing)
+    {
+        if (!disposing)
+        {
+            return;
+        }
+
+        _setuid?.Dispose();
         try
         {
             Directory.Delete(Root, recursive: true);

@@ -2,9 +2,31 @@ using Xunit;
 
 namespace CvmfsImages.Tests.Runtime.EndToEnd;
 
+/// <summary>IdentityAndDirectoryBehaviour, with the unprivileged starter (user namespaces).</summary>
 [Collection(FrontEndTestGroup.Name)]
-public sealed class IdentityAndDirectoryTests(FrontEndSandbox sandbox)
+public sealed class IdentityAndDirectoryTests(FrontEndSandbox sandbox) : IdentityAndDirectoryBehaviour(sandbox);
+
+/// <summary>IdentityAndDirectoryBehaviour, in setuid mode (a node without unprivileged user namespaces, installed with --setuid).</summary>
+[Collection(SetuidFrontEndTestGroup.Name)]
+public sealed class IdentityAndDirectorySetuidTests(SetuidFrontEndSandbox sandbox) : IdentityAndDirectoryBehaviour(sandbox);
+
+public abstract class IdentityAndDirectoryBehaviour(FrontEndSandbox sandbox)
 {
+    [Fact]
+    public void The_payload_runs_as_the_caller_with_no_capability_in_either_mode()
+    {
+        var r = sandbox.Run(["exec", sandbox.Image, "sh", "-c", "cat /proc/self/uid_map; grep -E '^(Uid|CapEff|CapBnd|NoNewPrivs):' /proc/self/status"]);
+
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var lines = r.Stdout.Split('\n').Select(l => string.Join(' ', l.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries))).ToList();
+        // Setuid mode (no unprivileged user namespaces): the host's user namespace; else one that maps only the caller.
+        Assert.Equal(sandbox.IsSetuid ? "0 0 4294967295" : $"{FrontEndSandbox.Nobody} {FrontEndSandbox.Nobody} 1", lines[0]);
+        Assert.Contains($"Uid: {FrontEndSandbox.Nobody} {FrontEndSandbox.Nobody} {FrontEndSandbox.Nobody} {FrontEndSandbox.Nobody}", lines);
+        Assert.Contains("CapEff: 0000000000000000", lines);
+        Assert.Contains("CapBnd: 0000000000000000", lines);
+        Assert.Contains("NoNewPrivs: 1", lines);
+    }
+
     private RunResult Exec(string script, params string[] options) =>
         sandbox.Run(["exec", .. options, sandbox.Image, "sh", "-c", script]);
 

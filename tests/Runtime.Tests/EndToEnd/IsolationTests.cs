@@ -2,8 +2,15 @@ using Xunit;
 
 namespace CvmfsImages.Tests.Runtime.EndToEnd;
 
+/// <summary>IsolationBehaviour, with the unprivileged starter (user namespaces).</summary>
 [Collection(FrontEndTestGroup.Name)]
-public sealed class IsolationTests(FrontEndSandbox sandbox)
+public sealed class IsolationTests(FrontEndSandbox sandbox) : IsolationBehaviour(sandbox);
+
+/// <summary>IsolationBehaviour, in setuid mode (a node without unprivileged user namespaces, installed with --setuid).</summary>
+[Collection(SetuidFrontEndTestGroup.Name)]
+public sealed class IsolationSetuidTests(SetuidFrontEndSandbox sandbox) : IsolationBehaviour(sandbox);
+
+public abstract class IsolationBehaviour(FrontEndSandbox sandbox)
 {
     private RunResult Exec(string script, params string[] options) =>
         sandbox.Run(["exec", .. options, sandbox.Image, "sh", "-c", script]);

@@ -4,13 +4,20 @@ using Xunit;
 
 namespace CvmfsImages.Tests.Runtime.EndToEnd;
 
+/// <summary>SharedNamespaceBehaviour, with the unprivileged starter (user namespaces).</summary>
+[Collection(FrontEndTestGroup.Name)]
+public sealed class SharedNamespaceTests(FrontEndSandbox sandbox) : SharedNamespaceBehaviour(sandbox);
+
+/// <summary>SharedNamespaceBehaviour, in setuid mode (a node without unprivileged user namespaces, installed with --setuid).</summary>
+[Collection(SetuidFrontEndTestGroup.Name)]
+public sealed class SharedNamespaceSetuidTests(SetuidFrontEndSandbox sandbox) : SharedNamespaceBehaviour(sandbox);
+
 /// <summary>
 /// <c>--sharens</c>: the containers one parent process starts (MPI ranks) share one user namespace, so that shared
 /// memory and cross-memory attach work between them: first without MPI (two containers started by this test
 /// process), then Debian's Open MPI running a ring of 4 ranks, with and without sharing.
 /// </summary>
-[Collection(FrontEndTestGroup.Name)]
-public sealed class SharedNamespaceTests(FrontEndSandbox sandbox)
+public abstract class SharedNamespaceBehaviour(FrontEndSandbox sandbox)
 {
     private static readonly string[] HostOpenMpi =
     [
@@ -41,6 +48,16 @@ public sealed class SharedNamespaceTests(FrontEndSandbox sandbox)
 
         Assert.True(reader.ExitCode == 0, reader.ToString());
         Assert.Equal($"cma-secret-{held[0]} {held[2]}\n", reader.Stdout);
+        if (sandbox.IsSetuid)
+        {
+            // Setuid mode: no user namespace at all; every container of the caller is in the host's, as any two of
+            // its processes are, so cross-memory attach works with or without --sharens.
+            Assert.True(alone.ExitCode == 0, alone.ToString());
+            Assert.Equal(reader.Stdout, alone.Stdout);
+            Assert.Equal(0, holder.ExitCode);
+            return;
+        }
+
         Assert.Equal(1, alone.ExitCode);
         Assert.StartsWith("process_vm_readv: Operation not permitted", alone.Stdout, StringComparison.Ordinal);
         Assert.DoesNotContain(held[2], alone.Stdout, StringComparison.Ordinal);
@@ -80,8 +97,9 @@ public sealed class SharedNamespaceTests(FrontEndSandbox sandbox)
         Assert.Contains("ring: token 3 after 4 ranks, block intact", lines);
         var namespaces = lines.Where(l => l.StartsWith("rank ", StringComparison.Ordinal)).Select(l => l.Split(' ')[^1]).ToList();
         Assert.Equal(4, namespaces.Count);
-        if (share)
+        if (share || sandbox.IsSetuid)
         {
+            // Setuid mode: the host's user namespace for every rank, shared with or without --sharens.
             Assert.Single(namespaces.Distinct());
             Assert.True(r.Stderr.Length == 0, "stderr is not clean: " + r.Stderr);
         }

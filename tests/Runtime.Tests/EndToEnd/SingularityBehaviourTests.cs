@@ -3,12 +3,19 @@ using Xunit;
 
 namespace CvmfsImages.Tests.Runtime.EndToEnd;
 
+/// <summary>SingularityBehaviourBehaviour, with the unprivileged starter (user namespaces).</summary>
+[Collection(FrontEndTestGroup.Name)]
+public sealed class SingularityBehaviourTests(FrontEndSandbox sandbox) : SingularityBehaviourBehaviour(sandbox);
+
+/// <summary>SingularityBehaviourBehaviour, in setuid mode (a node without unprivileged user namespaces, installed with --setuid).</summary>
+[Collection(SetuidFrontEndTestGroup.Name)]
+public sealed class SingularityBehaviourSetuidTests(SetuidFrontEndSandbox sandbox) : SingularityBehaviourBehaviour(sandbox);
+
 /// <summary>
 /// What Singularity 2.6.1's own tests (and a new user) expect of the command line, the home directory, root, the
 /// environment and /etc/group; and the features this runtime refuses, each with a message that says so.
 /// </summary>
-[Collection(FrontEndTestGroup.Name)]
-public sealed class SingularityBehaviourTests(FrontEndSandbox sandbox)
+public abstract class SingularityBehaviourBehaviour(FrontEndSandbox sandbox)
 {
     [Fact]
     public void No_arguments_print_the_usage_on_stdout_and_exit_0()
@@ -162,10 +169,11 @@ public sealed class SingularityBehaviourTests(FrontEndSandbox sandbox)
     [Fact]
     public void Root_owned_files_show_as_nobody_inside_for_an_unprivileged_caller()
     {
-        // Inherent to a user namespace that maps only the caller: documented in Runtime/README.md.
+        // Inherent to a user namespace that maps only the caller: documented in Runtime/README.md. The setuid mode
+        // has no user namespace, and shows the real owners.
         var r = sandbox.Run(["exec", sandbox.Image, "stat", "-c", "%U:%G", "/bin/busybox"]);
 
-        Assert.Equal("nobody:nogroup\n", r.Stdout);
+        Assert.Equal(sandbox.IsSetuid ? "root:root\n" : "nobody:nogroup\n", r.Stdout);
         Assert.Equal("root:root\n", sandbox.Run(["exec", sandbox.Image, "stat", "-c", "%U:%G", "/bin/busybox"], asRoot: true).Stdout);
     }
 }

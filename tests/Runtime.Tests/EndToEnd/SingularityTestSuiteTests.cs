@@ -2,9 +2,16 @@ using Xunit;
 
 namespace CvmfsImages.Tests.Runtime.EndToEnd;
 
-/// <summary>Behaviours Singularity 2.x's own test suite checks (tests/*.sh there): exit codes, --pwd, --home, --workdir, --no-home, binds.</summary>
+/// <summary>SingularityTestSuiteBehaviour, with the unprivileged starter (user namespaces).</summary>
 [Collection(FrontEndTestGroup.Name)]
-public sealed class SingularityTestSuiteTests(FrontEndSandbox sandbox)
+public sealed class SingularityTestSuiteTests(FrontEndSandbox sandbox) : SingularityTestSuiteBehaviour(sandbox);
+
+/// <summary>SingularityTestSuiteBehaviour, in setuid mode (a node without unprivileged user namespaces, installed with --setuid).</summary>
+[Collection(SetuidFrontEndTestGroup.Name)]
+public sealed class SingularityTestSuiteSetuidTests(SetuidFrontEndSandbox sandbox) : SingularityTestSuiteBehaviour(sandbox);
+
+/// <summary>Behaviours Singularity 2.x's own test suite checks (tests/*.sh there): exit codes, --pwd, --home, --workdir, --no-home, binds.</summary>
+public abstract class SingularityTestSuiteBehaviour(FrontEndSandbox sandbox)
 {
     [Fact]
     public void Exec_true_and_false()

@@ -5,12 +5,19 @@ using Xunit;
 
 namespace CvmfsImages.Tests.Runtime.EndToEnd;
 
+/// <summary>TraceBehaviour, with the unprivileged starter (user namespaces).</summary>
+[Collection(FrontEndTestGroup.Name)]
+public sealed class TraceTests(FrontEndSandbox sandbox) : TraceBehaviour(sandbox);
+
+/// <summary>TraceBehaviour, in setuid mode (a node without unprivileged user namespaces, installed with --setuid).</summary>
+[Collection(SetuidFrontEndTestGroup.Name)]
+public sealed class TraceSetuidTests(SetuidFrontEndSandbox sandbox) : TraceBehaviour(sandbox);
+
 /// <summary>
 /// The trace record of every container start, received on a real unix datagram socket that the test binds (the
 /// root-only config names it with <c>trace socket</c>; the default is /dev/log).
 /// </summary>
-[Collection(FrontEndTestGroup.Name)]
-public sealed partial class TraceTests(FrontEndSandbox sandbox)
+public abstract partial class TraceBehaviour(FrontEndSandbox sandbox)
 {
     private static readonly TimeSpan ReceiveTimeout = TimeSpan.FromSeconds(30);
 

@@ -34,7 +34,7 @@ public sealed class ContainerPlannerTests : IClassFixture<PlannerFixture>
         var lines = Lines(plan);
         Assert.Equal(["USER 1000 1000", "NAMESPACES 0 0", $"ROOT {_f.Image}"], lines.Take(3));
         Assert.Equal(["BIND_PROC /proc", "SYS /sys", "DEV /dev"], lines.Where(l => l.EndsWith("/proc", StringComparison.Ordinal) || l.EndsWith("/sys", StringComparison.Ordinal) || l.EndsWith("/dev", StringComparison.Ordinal)));
-        Assert.Contains($"BIND {_f.Home} {_f.Home} rw", lines);
+        Assert.Contains($"BIND_HOME {_f.Home} {_f.Home}", lines);
         Assert.Equal([$"CHDIR {_f.Home}/work", $"CHDIR {_f.Home}", "CHDIR /"], lines.TakeLast(3));
         Assert.DoesNotContain(lines, l => l.StartsWith("MKFILE /etc/", StringComparison.Ordinal));
         Assert.Equal("root:x:0:0:root:/root:/bin/sh\nu:x:1000:1000:A User:" + _f.Home + ":/bin/sh\n", FileOp(plan, "/etc/passwd"));
@@ -106,7 +106,7 @@ public sealed class ContainerPlannerTests : IClassFixture<PlannerFixture>
         var lines = Lines(plan);
         Assert.Contains($"BIND {work}/tmp /tmp rw", lines);
         Assert.Contains($"BIND {work}/var_tmp /var/tmp rw", lines);
-        Assert.Contains($"BIND {work}/home /home/u rw", lines);
+        Assert.Contains($"BIND_HOME {work}/home /home/u", lines);
         Assert.Contains($"BIND {work}/scratch/scratch_a /scratch/a rw", lines);
         Assert.True(Directory.Exists(Path.Combine(work, "var_tmp")));
     }
@@ -208,7 +208,7 @@ public sealed class ContainerPlannerTests : IClassFixture<PlannerFixture>
     public void Custom_home_and_no_home()
     {
         var (plan, _) = _f.Plan(["exec", "-H", $"{_f.Data}:/home/custom", _f.Image, "true"], config: "allow unowned home = yes");
-        Assert.Contains($"BIND {_f.Data} /home/custom rw", Lines(plan));
+        Assert.Contains($"BIND_HOME {_f.Data} /home/custom", Lines(plan));
         Assert.Equal("/home/custom", Env(plan)["HOME"]);
         Assert.Contains(":/home/custom:", FileOp(plan, "/etc/passwd"), StringComparison.Ordinal);
 
@@ -226,7 +226,7 @@ public sealed class ContainerPlannerTests : IClassFixture<PlannerFixture>
         var e = Assert.Throws<RuntimeFailureException>(() => _f.Plan(["exec", "-H", $"{_f.Data}:/home/custom", _f.Image, "true"]));
         Assert.StartsWith($"--home {_f.Data}:/home/custom: home directory {_f.Data} is not owned by the calling user (it is owned by uid ", e.Message, StringComparison.Ordinal);
         Assert.EndsWith("'allow unowned home = yes' in /etc/test.conf", e.Message, StringComparison.Ordinal);
-        Assert.Contains($"BIND {_f.Data} /home/custom rw", Lines(_f.Plan(["exec", "-H", $"{_f.Data}:/home/custom", _f.Image, "true"], uid: 0).Plan));
+        Assert.Contains($"BIND_HOME {_f.Data} /home/custom", Lines(_f.Plan(["exec", "-H", $"{_f.Data}:/home/custom", _f.Image, "true"], uid: 0).Plan));
     }
 
     [Fact]

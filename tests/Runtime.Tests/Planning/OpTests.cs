@@ -40,7 +40,7 @@ public sealed partial class OpTests
         Op[] ops =
         [
             Op.User(1000, 100), Op.UserHost(0, 0), Op.UserShared(1000, 100, 42, 123456), Op.Namespaces(pid: true, ipc: false), Op.Root("/img"), Op.Underlay("/etc"), Op.MkDir("/etc/d"),
-            Op.MkFile("/etc/f"), Op.Bind("/h", "/c", readOnly: true), Op.Tmpfs("/tmp", 16 * 1024 * 1024), Op.Proc("/proc"),
+            Op.MkFile("/etc/f"), Op.Bind("/h", "/c", readOnly: true), Op.BindHome("/home/u", "/home/u"), Op.Tmpfs("/tmp", 16 * 1024 * 1024), Op.Proc("/proc"),
             Op.BindProc("/proc"), Op.Sys("/sys"), Op.Dev("/dev"), Op.DevMinimal("/dev", devPts: true), Op.DevMinimal("/dev", devPts: false),
             Op.File("/etc/passwd", "a:x:1:1::/:/bin/sh\n"), Op.Chdir("/"), Op.Env("A", "b=c"), Op.Debug(), Op.Exec(["ls", "-l"]),
         ];
@@ -52,7 +52,7 @@ public sealed partial class OpTests
         }
 
         Assert.Equal(
-            "USER 1000 100|USER_HOST 0 0|USER_SHARED 1000 100 42 123456|NAMESPACES 1 0|ROOT /img|UNDERLAY /etc|MKDIR /etc/d|MKFILE /etc/f|BIND /h /c ro|TMPFS /tmp 16777216|PROC /proc|" +
+            "USER 1000 100|USER_HOST 0 0|USER_SHARED 1000 100 42 123456|NAMESPACES 1 0|ROOT /img|UNDERLAY /etc|MKDIR /etc/d|MKFILE /etc/f|BIND /h /c ro|BIND_HOME /home/u /home/u|TMPFS /tmp 16777216|PROC /proc|" +
             "BIND_PROC /proc|SYS /sys|DEV /dev|DEV_MINIMAL /dev|DEV_MINIMAL_NO_PTS /dev|FILE /etc/passwd a:x:1:1::/:/bin/sh\n|CHDIR /|ENV A=b=c|DEBUG 1|EXEC 2 ls -l",
             string.Join('|', ops.Select(o => o.ToString())));
         Assert.Throws<ArgumentException>(() => Op.Exec([]));

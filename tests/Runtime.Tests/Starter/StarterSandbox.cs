@@ -189,8 +189,8 @@ public sealed class StarterSandbox : IDisposable
     }
 
     /// <summary>Run the starter with these op words as argv (after the magic word) and wait for it.</summary>
-    public StarterResult Run(IEnumerable<string> ops, string? shellSetup = null, bool privateMounts = false, string? starter = null) =>
-        Run(Start(ops, shellSetup, privateMounts, starter: starter));
+    public StarterResult Run(IEnumerable<string> ops, string? shellSetup = null, bool privateMounts = false, string? starter = null, IReadOnlyDictionary<string, string>? environment = null) =>
+        Run(Start(ops, shellSetup, privateMounts, starter: starter, environment: environment));
 
     /// <summary>Wait for a started run and collect its output; a run that hangs is killed and fails the test.</summary>
     public static StarterResult Run(StartedStarter started)
@@ -213,8 +213,9 @@ public sealed class StarterSandbox : IDisposable
     /// the rest; with <paramref name="privateMounts"/> (root only) all of it runs in a private mount namespace, so
     /// the setup may mount things without touching the host. SIGINT and SIGQUIT start at their defaults, whatever
     /// the test runner inherited; <paramref name="ignoreSignals"/> (e.g. <c>INT,PIPE</c>) starts those ignored.
+    /// <paramref name="environment"/>: variables the caller sets (the front end passes none; an attacker might).
     /// </summary>
-    public StartedStarter Start(IEnumerable<string> ops, string? shellSetup = null, bool privateMounts = false, bool rawArgv = false, string? starter = null, string? ignoreSignals = null, bool asRoot = false)
+    public StartedStarter Start(IEnumerable<string> ops, string? shellSetup = null, bool privateMounts = false, bool rawArgv = false, string? starter = null, string? ignoreSignals = null, bool asRoot = false, IReadOnlyDictionary<string, string>? environment = null)
     {
         RequireReady();
         var info = new ProcessStartInfo
@@ -244,6 +245,13 @@ public sealed class StarterSandbox : IDisposable
         if (_setpriv is not null && !asRoot)
         {
             command.AddRange([_setpriv, "--reuid=" + Uid.ToString(CultureInfo.InvariantCulture), "--regid=" + Gid.ToString(CultureInfo.InvariantCulture), "--clear-groups"]);
+        }
+
+        if (environment is { Count: > 0 })
+        {
+            // Set by env(1) for the starter's exec alone: the dynamic programs before it (setpriv) never see them.
+            command.Add(RequiredTool.Require("env", "coreutils"));
+            command.AddRange(environment.Select(e => $"{e.Key}={e.Value}"));
         }
 
         command.Add(starter ?? Starter);

@@ -67,10 +67,14 @@ public sealed class StarterUserNamespaceTests(StarterSandbox sandbox)
     {
         var key = NewKey();
         var name = $"@cvmfs-images-sharens-{sandbox.Uid}-{key}-4242";
-        var first = sandbox.Start([.. Shared(key), .. StarterSandbox.Shell("readlink /proc/self/ns/user; read line || true")]);
-        var firstNamespace = first.WaitForFirstLine(ReadyTimeout);
-        Assert.True(firstNamespace is not null, first.Stderr.ToString());
+        var first = sandbox.Start([.. Shared(key), .. StarterSandbox.Shell("echo $$ $(readlink /proc/self/ns/user); read line || true")]);
+        var firstLine = first.WaitForFirstLine(ReadyTimeout)?.Split(' ');
+        Assert.True(firstLine is { Length: 2 }, first.Stderr.ToString());
+        var firstNamespace = firstLine[1];
         Assert.True(AbstractSocketExists(name), name + " is not listening while the first container runs");
+        // Held open by the test, the first namespace outlives its container, so the kernel cannot give its inode
+        // number to the later one (it recycles them): a different number then means a different namespace.
+        using var pinned = File.OpenHandle($"/proc/{firstLine[0]}/ns/user");
 
         first.Process.StandardInput.Close();
         Assert.Equal(0, StarterSandbox.Run(first).ExitCode);
