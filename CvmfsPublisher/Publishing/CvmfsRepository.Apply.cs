@@ -11,7 +11,8 @@ public sealed partial class CvmfsRepository
     /// its transaction; it is reported failed and the others of that transaction are tried once more in a new one.
     /// A failed publish fails every change of its transaction. Invalid changes (bad tag paths, two references on one
     /// path, a tag for an image that is not there) fail alone. Staged trees are consumed whatever the outcome.
-    /// Progress counts changes whose outcome is final (published, or failed for good).
+    /// Progress counts changes whose outcome is final (published, or failed for good). The result has one outcome per
+    /// change, in the order given.
     /// </summary>
     public async Task<PublishResult> ApplyAsync(IReadOnlyList<RepositoryChange> changes, IProgress<PublishProgress>? progress, CancellationToken ct)
     {
@@ -530,23 +531,21 @@ public sealed partial class CvmfsRepository
             repository.LogChangeFailed(change, error);
         }
 
+        /// <summary>One outcome per input change, in input order (a null change reads as a failed "(null)" removal).</summary>
         public PublishResult ToResult()
         {
-            var applied = new List<RepositoryChange>();
-            var failed = new List<(RepositoryChange, Exception)>();
+            var outcomes = new ChangeOutcome[changes.Count];
             for (var i = 0; i < changes.Count; i++)
             {
-                if (errors[i] is { } error)
+                if (!finished[i])
                 {
-                    failed.Add((changes[i] ?? new RemoveTag("(null)"), error));
+                    throw new UnreachableException($"change {i} of {changes.Count} has no outcome");
                 }
-                else if (finished[i])
-                {
-                    applied.Add(changes[i]);
-                }
+
+                outcomes[i] = new ChangeOutcome(changes[i] ?? new RemoveTag("(null)"), errors[i]);
             }
 
-            return new PublishResult(applied, failed);
+            return new PublishResult(outcomes);
         }
 
         private void Finish(Attempt attempt, Exception? error, string step)

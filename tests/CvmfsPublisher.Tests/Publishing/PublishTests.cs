@@ -138,15 +138,20 @@ public sealed class PublishTests
         var good = TestImages.Stage(repository, "good");
         var missing = TestImages.Digest("never-added");
 
-        var result = await repository.ApplyAsync(
+        RepositoryChange[] changes =
             [good,
              new SetTag("org/missing:1", missing),                       // fails while applying: aborts, the rest retried
              new SetTag("../outside:1", good.Metadata.ConfigDigest),     // refused before anything is written
              new SetTag(".images/ab/x:1", good.Metadata.ConfigDigest),
-             new SetTag("org/good:1", good.Metadata.ConfigDigest)],
-            null,
-            Ct);
+             new SetTag("org/good:1", good.Metadata.ConfigDigest)];
+        var progress = new List<PublishProgress>();
+        var result = await repository.ApplyAsync(changes, new SynchronousProgress(progress), Ct);
 
+        // One outcome per change, in the order given; progress only counts outcomes that are final (never goes back).
+        Assert.Equal(changes, result.Outcomes.Select(o => o.Change));
+        Assert.Equal([true, false, false, false, true], result.Outcomes.Select(o => o.Applied));
+        Assert.Equal([1, 2, 3, 4, 5], progress.Select(p => p.Done));
+        Assert.All(progress, p => Assert.Equal(5, p.Total));
         Assert.Equal(3, result.Failed.Count);
         var notPublished = Assert.IsType<ImageNotPublishedException>(result.Failed.Single(f => f.Error is ImageNotPublishedException).Error);
         Assert.Equal(missing, notPublished.ConfigDigest);
