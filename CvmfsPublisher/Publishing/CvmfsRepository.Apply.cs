@@ -76,20 +76,20 @@ public sealed partial class CvmfsRepository
         }
 
         // Two different images for one path in one call: neither wins silently.
-        var collisions = valid.Where(a => a.Change is SetTag)
-            .GroupBy(a => ((SetTag)a.Change).TagPath, StringComparer.Ordinal)
-            .Where(g => g.Select(a => ((SetTag)a.Change).ConfigDigest).Distinct(StringComparer.Ordinal).Count() > 1)
-            .ToList();
-        foreach (var group in collisions)
+        var claims = new TagPathClaims<SetTag>((a, b) => a.ConfigDigest == b.ConfigDigest);
+        var collisions = new Dictionary<string, TagPathCollisionException>(StringComparer.Ordinal);
+        foreach (var setTag in valid.Select(a => a.Change).OfType<SetTag>())
         {
-            var first = (SetTag)group.First().Change;
-            var second = group.Select(a => (SetTag)a.Change).First(s => s.ConfigDigest != first.ConfigDigest);
-            var error = new TagPathCollisionException(new TagPathCollision(group.Key, Describe(first), Describe(second)));
-            foreach (var attempt in group)
+            if (!claims.TryClaim(setTag.TagPath, setTag, out var first) && !collisions.ContainsKey(setTag.TagPath))
             {
-                valid.Remove(attempt);
-                run.Fail(attempt, error);
+                collisions[setTag.TagPath] = new TagPathCollisionException(new TagPathCollision(setTag.TagPath, Describe(first), Describe(setTag)));
             }
+        }
+
+        foreach (var attempt in valid.Where(a => a.Change is SetTag s && collisions.ContainsKey(s.TagPath)).ToList())
+        {
+            valid.Remove(attempt);
+            run.Fail(attempt, collisions[((SetTag)attempt.Change).TagPath]);
         }
 
         return valid;
