@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using CvmfsImages.Publisher.Native;
 
 namespace CvmfsImages.Publisher.Publishing;
 
@@ -111,7 +112,7 @@ public sealed partial class CvmfsRepository
                     throw new ArgumentException($"staged tree '{add.StagedTree}' was not made by CreateStagingPath (expected it in '{staging}')", nameof(change));
                 }
 
-                if (Native.LStat(full) is not { IsDirectory: true })
+                if (Libc.LStat(full) is not { IsDirectory: true })
                 {
                     throw new ArgumentException($"staged tree '{add.StagedTree}' is not a directory (flatten the image there first)", nameof(change));
                 }
@@ -449,7 +450,7 @@ public sealed partial class CvmfsRepository
     private static void PrepareStagedTree(string stagedTree)
     {
         var marker = Path.Combine(stagedTree, RepositoryLayout.CatalogMarker);
-        var status = Native.LStat(marker);
+        var status = Libc.LStat(marker);
         if (status is null)
         {
             File.WriteAllBytes(marker, []);
