@@ -52,7 +52,7 @@ public sealed partial class CvmfsRepository
         {
             foreach (var add in changes.OfType<AddImage>())
             {
-                DeleteStagedTree(add.StagedTree);
+                DiscardStagedTree(add.StagedTree);
             }
         }
 
@@ -475,21 +475,6 @@ public sealed partial class CvmfsRepository
         {
             // The marker (or journal) stays: the next transaction or start rolls it back.
             LogAbortFailed(repositoryName, e);
-        }
-    }
-
-    private void DeleteStagedTree(string? stagedTree)
-    {
-        if (string.IsNullOrEmpty(stagedTree))
-        {
-            return;
-        }
-
-        var full = Path.GetFullPath(stagedTree);
-        if (string.Equals(Path.GetDirectoryName(full), staging, StringComparison.Ordinal) &&
-            Path.GetFileName(full).StartsWith(StagePrefix, StringComparison.Ordinal))
-        {
-            TreeOperations.DeleteTree(full);
         }
     }
 

@@ -82,6 +82,26 @@ public sealed partial class CvmfsRepository : IAsyncDisposable
         return Path.Combine(staging, string.Create(CultureInfo.InvariantCulture, $"{StagePrefix}{Environment.ProcessId}.{hex[..12]}.{Guid.NewGuid():N}"));
     }
 
+    /// <summary>
+    /// Removes a tree at a path from <see cref="CreateStagingPath"/> that will not be published (a flatten that
+    /// failed, a batch never handed to <see cref="ApplyAsync"/>), without following links; missing is fine. A path that
+    /// is not one of this repository's staging paths is left alone.
+    /// </summary>
+    public void DiscardStagedTree(string? stagedTree)
+    {
+        if (string.IsNullOrEmpty(stagedTree))
+        {
+            return;
+        }
+
+        var full = Path.GetFullPath(stagedTree);
+        if (string.Equals(Path.GetDirectoryName(full), staging, StringComparison.Ordinal) &&
+            Path.GetFileName(full).StartsWith(StagePrefix, StringComparison.Ordinal))
+        {
+            TreeOperations.DeleteTree(full);
+        }
+    }
+
     /// <inheritdoc />
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 

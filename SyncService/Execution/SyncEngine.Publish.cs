@@ -76,7 +76,7 @@ internal sealed partial class SyncEngine
         long pulled = 0;
         foreach (var pull in group)
         {
-            run.Report(pull.Target, ImageStage.Pulling, FormatBytes(image.CompressedSize));
+            run.Report(pull.Target, ImageStage.Pulling, SizeText.Format(image.CompressedSize));
         }
 
         string? staging = null;
@@ -268,28 +268,18 @@ internal sealed partial class SyncEngine
         }
     }
 
+    /// <summary>Removes a staged tree the publisher will not consume; a failure is logged (the next start removes it).</summary>
     private void DeleteTree(string path)
     {
         try
         {
-            if (Directory.Exists(path))
-            {
-                Directory.Delete(path, recursive: true);
-            }
+            _repository.DiscardStagedTree(path);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             LogCleanupFailed(_logger, ex, path);
         }
     }
-
-    internal static string FormatBytes(long bytes) => bytes switch
-    {
-        < 1024 => $"{bytes} B",
-        < 1024 * 1024 => $"{bytes / 1024.0:0.0} KiB",
-        < 1024L * 1024 * 1024 => $"{bytes / (1024.0 * 1024):0.0} MiB",
-        _ => $"{bytes / (1024.0 * 1024 * 1024):0.00} GiB",
-    };
 
     private sealed record StagedImage(IReadOnlyList<PullDecision> Pulls, string Path, NewImageChanges Changes, long BytesPulled);
 }
