@@ -21,16 +21,8 @@ public sealed class GitHubClientRateLimitTests
         Assert.Equal(0, test.Client.RateLimitRemaining);
 
         var second = test.GetListAsync();
-        var wait = await test.NextWaitAsync();
-
-        Assert.Equal(TimeSpan.FromSeconds(90), wait);
-        Assert.False(second.IsCompleted);
-        Assert.Single(test.Fake.Requests); // nothing sent while waiting
-        test.Time.Advance(TimeSpan.FromSeconds(90));
-        var file = await RateLimited.FinishAsync(second);
-        Assert.NotNull(file);
-        Assert.Equal(List, file.Text);
-        Assert.Equal(2, test.Fake.Requests.Count);
+        await test.WaitsAsync(TimeSpan.FromSeconds(90), second);
+        await test.ReadsTheListAsync(second, requests: 2);
     }
 
     [Fact]
@@ -41,14 +33,8 @@ public sealed class GitHubClientRateLimitTests
         test.Fake.RateLimitReset = Start.AddSeconds(30);
 
         var call = test.GetListAsync();
-        var wait = await test.NextWaitAsync();
-        Assert.Equal(TimeSpan.FromSeconds(30), wait);
-        test.Time.Advance(wait);
-        var file = await RateLimited.FinishAsync(call);
-
-        Assert.NotNull(file);
-        Assert.Equal(List, file.Text);
-        Assert.Equal(2, test.Fake.Requests.Count);
+        await test.WaitsAsync(TimeSpan.FromSeconds(30), call);
+        await test.ReadsTheListAsync(call, requests: 2);
     }
 
     [Fact]
@@ -59,14 +45,8 @@ public sealed class GitHubClientRateLimitTests
             "{\"message\":\"You have exceeded a secondary rate limit. Please wait a few minutes before you try again.\"}");
 
         var call = test.GetListAsync();
-        var wait = await test.NextWaitAsync();
-        Assert.Equal(TimeSpan.FromSeconds(7), wait);
-        test.Time.Advance(wait);
-
-        var file = await RateLimited.FinishAsync(call);
-        Assert.NotNull(file);
-        Assert.Equal(List, file.Text);
-        Assert.Equal(2, test.Fake.Requests.Count);
+        await test.WaitsAsync(TimeSpan.FromSeconds(7), call);
+        await test.ReadsTheListAsync(call, requests: 2);
     }
 
     [Fact]
@@ -76,15 +56,8 @@ public sealed class GitHubClientRateLimitTests
         test.FailFirstRequest(429, new Dictionary<string, string> { ["retry-after"] = "42" }, "{\"message\":\"You have exceeded a secondary rate limit.\"}");
 
         var call = test.GetListAsync();
-        var wait = await test.NextWaitAsync();
-
-        Assert.Equal(TimeSpan.FromSeconds(42), wait);
-        Assert.False(call.IsCompleted);
-        Assert.Single(test.Fake.Requests);
-        test.Time.Advance(wait);
-        var file = await RateLimited.FinishAsync(call);
-        Assert.Equal("python:3.12\n", file!.Text);
-        Assert.Equal(2, test.Fake.Requests.Count);
+        await test.WaitsAsync(TimeSpan.FromSeconds(42), call);
+        await test.ReadsTheListAsync(call, requests: 2);
     }
 
     [Fact]
@@ -95,15 +68,8 @@ public sealed class GitHubClientRateLimitTests
         test.FailFirstRequest(429, new Dictionary<string, string> { ["x-ratelimit-remaining"] = "0", ["x-ratelimit-reset"] = reset }, "{\"message\":\"API rate limit exceeded\"}");
 
         var call = test.GetListAsync();
-        var wait = await test.NextWaitAsync();
-
-        Assert.Equal(TimeSpan.FromSeconds(120), wait);
-        Assert.Equal(0, test.Client.RateLimitRemaining);
-        test.Time.Advance(wait);
-        var file = await RateLimited.FinishAsync(call);
-        Assert.NotNull(file);
-        Assert.Equal(List, file.Text);
-        Assert.Equal(2, test.Fake.Requests.Count);
+        await test.WaitsAsync(TimeSpan.FromSeconds(120), call, () => Assert.Equal(0, test.Client.RateLimitRemaining));
+        await test.ReadsTheListAsync(call, requests: 2);
     }
 
     [Fact]
@@ -128,9 +94,7 @@ public sealed class GitHubClientRateLimitTests
         test.Fake.Intercept = _ => (403, null, "{\"message\":\"You have exceeded a secondary rate limit.\"}");
 
         var call = test.GetListAsync();
-        var wait = await test.NextWaitAsync();
-        Assert.Equal(TimeSpan.FromMinutes(1), wait);
-        test.Time.Advance(wait);
+        await test.WaitsAsync(TimeSpan.FromMinutes(1), call);
         var ex = await Assert.ThrowsAsync<GitHubException>(() => RateLimited.FinishAsync(call));
 
         Assert.True(ex.IsTransient);
@@ -261,8 +225,29 @@ public sealed class GitHubClientRateLimitTests
 
         public Task<GitHubFile?> GetListAsync() => Client.GetFileAsync("images.txt", "main", null, TestContext.Current.CancellationToken);
 
-        /// <summary>The next wait the client starts (it has started when this returns).</summary>
-        public Task<TimeSpan> NextWaitAsync() => Time.NextTimerAsync().WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        /// <summary>
+        /// The client's next wait, after the one request every test here starts with, is <paramref name="expected"/>;
+        /// while it waits <paramref name="call"/> is not done and nothing more is sent (<paramref name="alsoWhileWaiting"/>
+        /// checks more); then the clock moves past it.
+        /// </summary>
+        public async Task WaitsAsync(TimeSpan expected, Task<GitHubFile?> call, Action? alsoWhileWaiting = null)
+        {
+            var wait = await Time.NextTimerAsync().WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+            Assert.Equal(expected, wait);
+            Assert.False(call.IsCompleted);
+            Assert.Single(Fake.Requests);
+            alsoWhileWaiting?.Invoke();
+            Time.Advance(wait);
+        }
+
+        /// <summary><paramref name="call"/> ends with the list's text, after <paramref name="requests"/> requests in all.</summary>
+        public async Task ReadsTheListAsync(Task<GitHubFile?> call, int requests)
+        {
+            var file = await FinishAsync(call);
+            Assert.NotNull(file);
+            Assert.Equal(List, file.Text);
+            Assert.Equal(requests, Fake.Requests.Count);
+        }
 
         public static Task<GitHubFile?> FinishAsync(Task<GitHubFile?> call) => call.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
 
