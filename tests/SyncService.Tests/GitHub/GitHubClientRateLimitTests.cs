@@ -37,38 +37,31 @@ public sealed class GitHubClientRateLimitTests
         await test.ReadsTheListAsync(call, requests: 2);
     }
 
-    [Fact]
-    public async Task A_secondary_rate_limit_waits_for_retry_after()
+    public static TheoryData<int, string, string, int, int?> LimitAnswers => new()
     {
-        await using var test = await RateLimited.StartAsync();
-        test.FailFirstRequest(403, new Dictionary<string, string> { ["retry-after"] = "7" },
-            "{\"message\":\"You have exceeded a secondary rate limit. Please wait a few minutes before you try again.\"}");
+        // What the first answer says, how long the client waits before asking again, and its budget while it waits:
+        // a secondary limit (403, then 429) with retry-after; a 429 with a spent primary budget.
+        { 403, "retry-after=7", "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.", 7, null },
+        { 429, "retry-after=42", "You have exceeded a secondary rate limit.", 42, null },
+        { 429, "x-ratelimit-remaining=0,x-ratelimit-reset=" + Start.AddSeconds(120).ToUnixTimeSeconds(), "API rate limit exceeded", 120, 0 },
+    };
 
-        var call = test.GetListAsync();
-        await test.WaitsAsync(TimeSpan.FromSeconds(7), call);
-        await test.ReadsTheListAsync(call, requests: 2);
-    }
-
-    [Fact]
-    public async Task A_429_secondary_limit_waits_for_retry_after_then_succeeds()
+    [Theory]
+    [MemberData(nameof(LimitAnswers))]
+    public async Task A_rate_limit_answer_makes_the_client_wait_as_it_says_then_succeed(int status, string headers, string message, int waitSeconds, int? remainingWhileWaiting)
     {
         await using var test = await RateLimited.StartAsync(o => o.Branch = "main");
-        test.FailFirstRequest(429, new Dictionary<string, string> { ["retry-after"] = "42" }, "{\"message\":\"You have exceeded a secondary rate limit.\"}");
+        var answer = headers.Split(',').Select(h => h.Split('=')).ToDictionary(h => h[0], h => h[1]);
+        test.FailFirstRequest(status, answer, $"{{\"message\":\"{message}\"}}");
 
         var call = test.GetListAsync();
-        await test.WaitsAsync(TimeSpan.FromSeconds(42), call);
-        await test.ReadsTheListAsync(call, requests: 2);
-    }
-
-    [Fact]
-    public async Task A_429_with_a_spent_primary_budget_waits_until_x_ratelimit_reset()
-    {
-        await using var test = await RateLimited.StartAsync();
-        var reset = Start.AddSeconds(120).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
-        test.FailFirstRequest(429, new Dictionary<string, string> { ["x-ratelimit-remaining"] = "0", ["x-ratelimit-reset"] = reset }, "{\"message\":\"API rate limit exceeded\"}");
-
-        var call = test.GetListAsync();
-        await test.WaitsAsync(TimeSpan.FromSeconds(120), call, () => Assert.Equal(0, test.Client.RateLimitRemaining));
+        await test.WaitsAsync(TimeSpan.FromSeconds(waitSeconds), call, () =>
+        {
+            if (remainingWhileWaiting is { } remaining)
+            {
+                Assert.Equal(remaining, test.Client.RateLimitRemaining);
+            }
+        });
         await test.ReadsTheListAsync(call, requests: 2);
     }
 
