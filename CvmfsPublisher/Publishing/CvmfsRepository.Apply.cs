@@ -201,7 +201,7 @@ public sealed partial class CvmfsRepository
             var failure = await ApplyInOrderAsync(tx, untried, a => a.Change is AddImage, ct).ConfigureAwait(false)
                 ?? await WriteAddedMetadataAsync(tx, ct).ConfigureAwait(false)
                 ?? await ApplyInOrderAsync(tx, untried, _ => true, ct).ConfigureAwait(false);
-            if (failure is var (culprit, error))
+            if (failure is (var culprit, var error))
             {
                 tx.Done.Remove(culprit);
                 await AbortAsync(session, tx.Done.Count + 1, error).ConfigureAwait(false);
