@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using CvmfsImages.Publisher.Publishing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -143,7 +144,7 @@ public sealed partial class ImageFlattener
             Abandon(prepared);
             tree.Dispose();
             tree = null;
-            TreeWriter.RemoveAll(target);
+            TreeOperations.DeleteTree(target);
             LogFailed(ex, target);
             throw;
         }

@@ -15,8 +15,7 @@ internal static class LayerStreams
     /// <param name="layer">The layer (media type and digest, for messages).</param>
     /// <param name="stored">Its bytes as stored (compressed).</param>
     /// <param name="hash">Whether to sha256 the uncompressed stream (for the DiffID).</param>
-    /// <param name="zstdAvailable">Whether libzstd can be loaded; null asks the system (tests say false).</param>
-    public static DigestingStream OpenTar(LayerInput layer, Stream stored, bool hash, bool? zstdAvailable = null)
+    public static DigestingStream OpenTar(LayerInput layer, Stream stored, bool hash)
     {
         if (!LayerMediaTypes.TryGetCompression(layer.MediaType, out var compression))
         {
@@ -39,7 +38,7 @@ internal static class LayerStreams
                 break;
             case LayerCompression.Zstd when !looksZstd:
                 throw Mismatch(layer, "zstd", head);
-            case LayerCompression.Zstd when !(zstdAvailable ?? Zstd.IsAvailable):
+            case LayerCompression.Zstd when !Zstd.IsAvailable:
                 throw ZstdMissing(layer, null);
             case LayerCompression.Zstd:
                 try
@@ -83,7 +82,8 @@ internal static class LayerStreams
         }
     }
 
-    private static LayerException ZstdMissing(LayerInput layer, Exception? inner) =>
+    /// <summary>The error for a zstd layer on a host without libzstd: names the layer and what to install.</summary>
+    internal static LayerException ZstdMissing(LayerInput layer, Exception? inner) =>
         new($"Layer {layer.Digest} is zstd-compressed ('{layer.MediaType}'), but the system's zstd library {Zstd.LibraryName} " +
             "cannot be loaded: install it (Debian/Ubuntu: apt-get install libzstd1; RHEL/Alma: dnf install libzstd).",
             layer.Digest,

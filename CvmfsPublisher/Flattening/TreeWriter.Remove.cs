@@ -232,33 +232,4 @@ internal sealed partial class TreeWriter
             }
         }
     }
-
-    /// <summary>Removes a whole tree by path (used to clean up after a failure). Missing is fine.</summary>
-    public static void RemoveAll(string path)
-    {
-        var parent = Path.GetDirectoryName(Path.GetFullPath(path)) ?? "/";
-        var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(path));
-        var fd = Libc.OpenAt(Libc.AtFdCwd, parent, Libc.OPath | Libc.ODirectory | Libc.OCloExec, 0);
-        if (fd < 0)
-        {
-            return;
-        }
-
-        try
-        {
-            var type = Libc.TypeAt(fd, name, out _);
-            if (type == Libc.SIfDir)
-            {
-                RemoveTree(fd, name, name);
-            }
-            else if (type != 0)
-            {
-                Libc.UnlinkAt(fd, name, 0);
-            }
-        }
-        finally
-        {
-            Libc.Close(fd);
-        }
-    }
 }

@@ -1,10 +1,14 @@
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace CvmfsImages.Publisher.Native;
 
 /// <summary>
-/// The few libc calls the flattener needs to write a tree through directory file descriptors without ever following
-/// a link (the *at family, statx, readdir). Linux only; flag values differ between architectures and are chosen once.
+/// The libc calls this assembly makes, in one place: for the flattener, writing a tree through directory file
+/// descriptors without ever following a link (the *at family, statx, readdir); for the publisher, what the BCL does
+/// not offer (rename that replaces a symlink atomically, renameat2(RENAME_NOREPLACE), hardlinks, lstat with inode,
+/// link count and owner, and flock(2) for the cross-process repository lock). Linux only; flag values differ between
+/// architectures and are chosen once.
 /// </summary>
 internal static unsafe partial class Libc
 {
@@ -21,6 +25,7 @@ internal static unsafe partial class Libc
 
     public const int ENOENT = 2;
     public const int EINTR = 4;
+    public const int EAGAIN = 11;
     public const int EEXIST = 17;
     public const int ENOTDIR = 20;
     public const int EISDIR = 21;
@@ -37,6 +42,10 @@ internal static unsafe partial class Libc
     public const byte DtUnknown = 0;
 
     private const string Lib = "libc";
+    private const uint StatxBasicStats = 0x7ff;
+    private const uint RenameNoReplaceFlag = 1;
+    private const int LockExclusive = 2;
+    private const int LockNonBlocking = 4;
 
     // O_DIRECTORY and O_NOFOLLOW are the only flags used here whose values differ: arm64 (and arm) use the
     // "asm-generic" alternates.
@@ -88,6 +97,12 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Lib, EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Statx(int dirfd, string path, int flags, uint mask, StatxBuffer* buf);
+
+    [LibraryImport(Lib, EntryPoint = "renameat2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int RenameAt2(int olddirfd, string oldpath, int newdirfd, string newpath, uint flags);
+
+    [LibraryImport(Lib, EntryPoint = "flock", SetLastError = true)]
+    public static partial int Flock(SafeFileHandle fd, int operation);
 
     [LibraryImport(Lib, EntryPoint = "mkdir", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Mkdir(string path, uint mode);
@@ -176,6 +191,88 @@ internal static unsafe partial class Libc
         return list;
     }
 
+    /// <summary>rename(2): atomically replaces <paramref name="newPath"/> (a file or symlink) when it exists.</summary>
+    public static void Rename(string oldPath, string newPath)
+    {
+        if (RenameAt2(AtFdCwd, oldPath, AtFdCwd, newPath, 0) != 0)
+        {
+            throw PathError("rename", oldPath, newPath, Errno);
+        }
+    }
+
+    /// <summary>renameat2(RENAME_NOREPLACE): fails when <paramref name="newPath"/> exists.</summary>
+    public static void RenameNoReplace(string oldPath, string newPath)
+    {
+        if (RenameAt2(AtFdCwd, oldPath, AtFdCwd, newPath, RenameNoReplaceFlag) != 0)
+        {
+            throw PathError("renameat2", oldPath, newPath, Errno);
+        }
+    }
+
+    /// <summary>link(2): a hardlink <paramref name="newPath"/> to <paramref name="existingPath"/> (a link itself is not followed).</summary>
+    public static void Link(string existingPath, string newPath)
+    {
+        if (LinkAt(AtFdCwd, existingPath, AtFdCwd, newPath, 0) != 0)
+        {
+            throw PathError("link", existingPath, newPath, Errno);
+        }
+    }
+
+    /// <summary>statx(2) without following a final symlink; null when the path does not exist.</summary>
+    public static FileStatus? LStat(string path)
+    {
+        StatxBuffer buf;
+        if (Statx(AtFdCwd, path, AtSymlinkNoFollow, StatxBasicStats, &buf) != 0)
+        {
+            var errno = Errno;
+            return errno is ENOENT or ENOTDIR ? null : throw PathError("statx", path, null, errno);
+        }
+
+        return new FileStatus(buf.Mode, buf.Nlink, buf.Uid, buf.Gid, buf.Ino, (long)buf.Size, buf.MtimeSeconds, buf.DevMajor, buf.DevMinor);
+    }
+
+    /// <summary>open(O_RDWR|O_CREAT|O_CLOEXEC|O_NOFOLLOW, 0644) without the BCL's own advisory lock.</summary>
+    public static SafeFileHandle OpenLockFile(string path)
+    {
+        const int oRdWr = 0x2;
+        var fd = OpenAt(AtFdCwd, path, oRdWr | OCreat | OCloExec | ONoFollow, 0x1A4);
+        if (fd < 0)
+        {
+            throw PathError("open", path, null, Errno);
+        }
+
+        return new SafeFileHandle(fd, ownsHandle: true);
+    }
+
+    /// <summary>flock(LOCK_EX|LOCK_NB): true when taken, false when another open file description holds it.</summary>
+    public static bool TryLockExclusive(SafeFileHandle handle)
+    {
+        while (true)
+        {
+            if (Flock(handle, LockExclusive | LockNonBlocking) == 0)
+            {
+                return true;
+            }
+
+            var errno = Errno;
+            if (errno == EAGAIN)
+            {
+                return false;
+            }
+
+            if (errno != EINTR)
+            {
+                throw new IOException($"flock failed: {Describe(errno)} (errno {errno})", errno);
+            }
+        }
+    }
+
+    private static IOException PathError(string call, string path, string? other, int errno)
+    {
+        var paths = other is null ? $"'{path}'" : $"'{path}' -> '{other}'";
+        return new IOException($"{call} {paths}: {Describe(errno)} (errno {errno})", errno);
+    }
+
     [StructLayout(LayoutKind.Sequential)]
     public struct Timespec
     {
@@ -190,6 +287,12 @@ internal static unsafe partial class Libc
         [FieldOffset(16)]
         public uint Nlink;
 
+        [FieldOffset(20)]
+        public uint Uid;
+
+        [FieldOffset(24)]
+        public uint Gid;
+
         [FieldOffset(28)]
         public ushort Mode;
 
@@ -198,6 +301,10 @@ internal static unsafe partial class Libc
 
         [FieldOffset(40)]
         public ulong Size;
+
+        /// <summary>stx_mtime.tv_sec.</summary>
+        [FieldOffset(112)]
+        public long MtimeSeconds;
 
         [FieldOffset(136)]
         public uint DevMajor;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using CvmfsImages.Publisher.Native;
 
 namespace CvmfsImages.Publisher.Publishing;
 
@@ -11,40 +12,39 @@ public sealed partial class CvmfsRepository
     /// its transaction; it is reported failed and the others of that transaction are tried once more in a new one.
     /// A failed publish fails every change of its transaction. Invalid changes (bad tag paths, two references on one
     /// path, a tag for an image that is not there) fail alone. Staged trees are consumed whatever the outcome.
+    /// Progress counts changes whose outcome is final (published, or failed for good). The result has one outcome per
+    /// change, in the order given.
     /// </summary>
     public async Task<PublishResult> ApplyAsync(IReadOnlyList<RepositoryChange> changes, IProgress<PublishProgress>? progress, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(changes);
         RequireTree();
-        var applied = new List<RepositoryChange>();
-        var failed = new List<(RepositoryChange Change, Exception Error)>();
-        var counter = new ProgressCounter(changes.Count, progress);
+        var run = new ApplyRun(this, changes, progress);
         try
         {
-            var valid = Prevalidate(changes, failed, counter);
-            var pending = new LinkedList<List<Attempt>>(Partition(valid));
+            var pending = new LinkedList<List<Attempt>>(Partition(Prevalidate(changes, run)));
             while (pending.First is { } first)
             {
                 pending.RemoveFirst();
-                List<Attempt> leftover;
+                List<Attempt> again;
                 try
                 {
-                    leftover = await RunBatchAsync(first.Value, applied, failed, counter, ct).ConfigureAwait(false);
+                    again = await RunTransactionAsync(first.Value, run, ct).ConfigureAwait(false);
                 }
                 catch (RepositoryLockTimeoutException e)
                 {
                     // Another publisher kept the repository: nothing of ours was written; every change left fails clearly.
                     foreach (var attempt in first.Value.Concat(pending.SelectMany(b => b)))
                     {
-                        Fail(attempt.Change, e, failed, counter);
+                        run.Fail(attempt, e);
                     }
 
                     break;
                 }
 
-                if (leftover.Count > 0)
+                if (again.Count > 0)
                 {
-                    pending.AddFirst(leftover);
+                    pending.AddFirst(again);
                 }
             }
         }
@@ -52,44 +52,45 @@ public sealed partial class CvmfsRepository
         {
             foreach (var add in changes.OfType<AddImage>())
             {
-                DeleteStagedTree(add.StagedTree);
+                DiscardStagedTree(add.StagedTree);
             }
         }
 
-        return new PublishResult(applied, failed);
+        return run.ToResult();
     }
 
-    private List<RepositoryChange> Prevalidate(IReadOnlyList<RepositoryChange> changes, List<(RepositoryChange, Exception)> failed, ProgressCounter counter)
+    private List<Attempt> Prevalidate(IReadOnlyList<RepositoryChange> changes, ApplyRun run)
     {
-        var valid = new List<RepositoryChange>();
-        foreach (var change in changes)
+        var valid = new List<Attempt>();
+        for (var i = 0; i < changes.Count; i++)
         {
+            var attempt = new Attempt(i, changes[i], Retried: false);
             try
             {
-                Validate(change);
-                valid.Add(change);
+                Validate(attempt.Change);
+                valid.Add(attempt);
             }
             catch (ArgumentException e)
             {
-                Fail(change ?? new RemoveTag("(null)"), e, failed, counter);
+                run.Fail(attempt, e);
             }
         }
 
         // Two different images for one path in one call: neither wins silently.
-        var collisions = valid.OfType<SetTag>()
-            .GroupBy(s => s.TagPath, StringComparer.Ordinal)
-            .Where(g => g.Select(s => s.ConfigDigest).Distinct(StringComparer.Ordinal).Count() > 1)
-            .ToList();
-        foreach (var group in collisions)
+        var claims = new TagPathClaims<SetTag>((a, b) => a.ConfigDigest == b.ConfigDigest);
+        var collisions = new Dictionary<string, TagPathCollisionException>(StringComparer.Ordinal);
+        foreach (var setTag in valid.Select(a => a.Change).OfType<SetTag>())
         {
-            var first = group.First();
-            var second = group.First(s => s.ConfigDigest != first.ConfigDigest);
-            var error = new TagPathCollisionException(new TagPathCollision(group.Key, Describe(first), Describe(second)));
-            foreach (var setTag in group)
+            if (!claims.TryClaim(setTag.TagPath, setTag, out var first) && !collisions.ContainsKey(setTag.TagPath))
             {
-                valid.Remove(setTag);
-                Fail(setTag, error, failed, counter);
+                collisions[setTag.TagPath] = new TagPathCollisionException(new TagPathCollision(setTag.TagPath, Describe(first), Describe(setTag)));
             }
+        }
+
+        foreach (var attempt in valid.Where(a => a.Change is SetTag s && collisions.ContainsKey(s.TagPath)).ToList())
+        {
+            valid.Remove(attempt);
+            run.Fail(attempt, collisions[((SetTag)attempt.Change).TagPath]);
         }
 
         return valid;
@@ -111,7 +112,7 @@ public sealed partial class CvmfsRepository
                     throw new ArgumentException($"staged tree '{add.StagedTree}' was not made by CreateStagingPath (expected it in '{staging}')", nameof(change));
                 }
 
-                if (Native.LStat(full) is not { IsDirectory: true })
+                if (Libc.LStat(full) is not { IsDirectory: true })
                 {
                     throw new ArgumentException($"staged tree '{add.StagedTree}' is not a directory (flatten the image there first)", nameof(change));
                 }
@@ -149,15 +150,15 @@ public sealed partial class CvmfsRepository
         }
     }
 
-    private List<List<Attempt>> Partition(List<RepositoryChange> valid)
+    private List<List<Attempt>> Partition(List<Attempt> valid)
     {
         var batches = new List<List<Attempt>>();
         var current = new List<Attempt>();
         int images = 0;
         long bytes = 0;
-        foreach (var change in valid)
+        foreach (var attempt in valid)
         {
-            if (change is AddImage add)
+            if (attempt.Change is AddImage add)
             {
                 if (images > 0 && (images + 1 > options.MaxImagesPerTransaction || bytes + add.Metadata.Size > options.MaxBytesPerTransaction))
                 {
@@ -171,7 +172,7 @@ public sealed partial class CvmfsRepository
                 bytes += add.Metadata.Size;
             }
 
-            current.Add(new Attempt(change, 0));
+            current.Add(attempt);
         }
 
         if (current.Count > 0)
@@ -182,218 +183,245 @@ public sealed partial class CvmfsRepository
         return batches;
     }
 
-    /// <summary>Runs one transaction; returns the changes to try again in the next one (cut by time or by another's failure).</summary>
-    private async Task<List<Attempt>> RunBatchAsync(
-        List<Attempt> batch,
-        List<RepositoryChange> applied,
-        List<(RepositoryChange, Exception)> failed,
-        ProgressCounter counter,
-        CancellationToken ct)
+    /// <summary>
+    /// Runs one transaction in phases: the images; the metadata of the images added (an ingest session adds no image
+    /// once other writes began); tags, removals and metadata updates in the order given; the unreferenced marks; the
+    /// commit. Returns the changes to try in the next transaction (cut by time, or retried after another's failure).
+    /// </summary>
+    private async Task<List<Attempt>> RunTransactionAsync(List<Attempt> batch, ApplyRun run, CancellationToken ct)
     {
-        var ordered = batch.Where(a => a.Change is AddImage).Concat(batch.Where(a => a.Change is not AddImage)).ToList();
         using var held = await LockAsync(ct).ConfigureAwait(false);
         await RecoverTransactionAsync(ct).ConfigureAwait(false);
         var snapshot = await Task.Run(() => ReadSnapshot(ct), ct).ConfigureAwait(false);
         var session = backend.Begin(TestHook);
         await using (session.ConfigureAwait(false))
         {
-            var started = time.GetTimestamp();
-            var watch = Stopwatch.StartNew();
-            var done = new List<Attempt>();
-            var movedAway = new HashSet<string>(StringComparer.Ordinal);
-            var deferred = new List<ImageMetadata>();
-            var leftover = new List<Attempt>();
-            for (var i = 0; i < ordered.Count; i++)
+            var tx = new Transaction(session, snapshot, time.GetTimestamp());
+            var untried = new Queue<Attempt>(batch.Where(a => a.Change is AddImage).Concat(batch.Where(a => a.Change is not AddImage)));
+            var failure = await ApplyInOrderAsync(tx, untried, a => a.Change is AddImage, ct).ConfigureAwait(false)
+                ?? await WriteAddedMetadataAsync(tx, ct).ConfigureAwait(false)
+                ?? await ApplyInOrderAsync(tx, untried, _ => true, ct).ConfigureAwait(false);
+            if (failure is (var culprit, var error))
             {
-                if (i > 0 && time.GetElapsedTime(started) > options.MaxTransactionTime)
-                {
-                    leftover.AddRange(ordered.Skip(i));
-                    break;
-                }
-
-                var attempt = ordered[i];
-                try
-                {
-                    if (attempt.Change is not AddImage)
-                    {
-                        await FlushMetadataAsync(session, snapshot, deferred, ct).ConfigureAwait(false);
-                    }
-
-                    await ApplyOneAsync(session, snapshot, attempt.Change, movedAway, deferred, ct).ConfigureAwait(false);
-                    done.Add(attempt);
-                    counter.Step(Describe(attempt.Change));
-                }
-                catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
-                {
-                    await AbortAsync(session, done.Count + 1, e).ConfigureAwait(false);
-                    Fail(attempt.Change, e, failed, counter);
-                    counter.Undo(done.Count);
-
-                    // The others did nothing wrong: once more, in a fresh transaction, without the culprit.
-                    var retry = new List<Attempt>();
-                    foreach (var other in done.Concat(ordered.Skip(i + 1)))
-                    {
-                        if (other.Retries == 0)
-                        {
-                            retry.Add(other with { Retries = 1 });
-                        }
-                        else
-                        {
-                            Fail(other.Change, new TransactionAbortedException($"discarded: the transaction was aborted because {Describe(attempt.Change)} failed: {e.Message}", e), failed, counter);
-                        }
-                    }
-
-                    return retry;
-                }
+                tx.Done.Remove(culprit);
+                await AbortAsync(session, tx.Done.Count + 1, error).ConfigureAwait(false);
+                run.Fail(culprit, error);
+                return RetryOthersOnce(run, culprit, error, [.. tx.Done, .. untried]);
             }
 
-            try
-            {
-                await FlushMetadataAsync(session, snapshot, deferred, ct).ConfigureAwait(false);
-                await MarkUnreferencedAsync(session, snapshot, movedAway, ct).ConfigureAwait(false);
-                var message = CommitMessage(done);
-                await session.CommitAsync(message, ct).ConfigureAwait(false);
-                LogCommitted(done.Count, repositoryName, watch.ElapsedMilliseconds, message);
-                applied.AddRange(done.Select(a => a.Change));
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
-            {
-                await AbortAsync(session, done.Count, e).ConfigureAwait(false);
-                counter.Undo(done.Count);
-                foreach (var attempt in done)
-                {
-                    Fail(attempt.Change, new TransactionAbortedException($"not published: {e.Message}", e), failed, counter);
-                }
-            }
-
-            return leftover;
+            await CommitAsync(tx, run, ct).ConfigureAwait(false);
+            return [.. untried];
         }
     }
 
     /// <summary>
-    /// Writes the metadata of the images added so far. Added images' metadata waits until the images of the batch are
-    /// in (an ingest session can add no image once its transaction is open); the snapshot already has it.
+    /// Applies the changes at the head of <paramref name="untried"/> that belong to this phase, until one fails (returned)
+    /// or the transaction has run for <see cref="PublisherOptions.MaxTransactionTime"/> (the rest wait for the next one).
     /// </summary>
-    private static async Task FlushMetadataAsync(IRepositorySession session, RepositorySnapshot snapshot, List<ImageMetadata> deferred, CancellationToken ct)
+    private async Task<(Attempt Culprit, Exception Error)?> ApplyInOrderAsync(Transaction tx, Queue<Attempt> untried, Func<Attempt, bool> inPhase, CancellationToken ct)
     {
-        foreach (var metadata in deferred)
+        while (!tx.TimeIsUp && untried.TryPeek(out var next) && inPhase(next))
         {
-            await WriteMetadataAsync(session, snapshot, metadata, ct).ConfigureAwait(false);
+            if (tx.Done.Count > 0 && time.GetElapsedTime(tx.Started) > options.MaxTransactionTime)
+            {
+                tx.TimeIsUp = true;
+                break;
+            }
+
+            untried.Dequeue();
+            try
+            {
+                await ApplyOneAsync(tx, next, ct).ConfigureAwait(false);
+                tx.Done.Add(next);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                return (next, e);
+            }
         }
 
-        deferred.Clear();
+        return null;
     }
 
-    private async Task ApplyOneAsync(
-        IRepositorySession session, RepositorySnapshot snapshot, RepositoryChange change, HashSet<string> movedAway, List<ImageMetadata> deferred, CancellationToken ct)
+    /// <summary>The metadata of the images this transaction added or gave new sources; a failure is that image's.</summary>
+    private static async Task<(Attempt Culprit, Exception Error)?> WriteAddedMetadataAsync(Transaction tx, CancellationToken ct)
     {
-        var now = time.GetUtcNow();
-        switch (change)
+        foreach (var (image, metadata) in tx.AddedMetadata)
         {
-            case AddImage add:
+            try
             {
-                var digest = add.Metadata.ConfigDigest;
-                snapshot.Metadata.TryGetValue(digest, out var existing);
-                ImageMetadata metadata;
-                if (snapshot.ImageDirectories.Contains(digest) && existing is not null)
-                {
-                    // Already there (same config digest, same content): record the new sources only.
-                    metadata = Merge(existing, add.Metadata);
-                }
-                else
-                {
-                    if (snapshot.ImageDirectories.Contains(digest))
-                    {
-                        // A directory without metadata was never completed (metadata is written after the tree, in
-                        // the same transaction or the one after an ingest): it may be partial, so it is replaced.
-                        await session.RemoveImageAsync(digest, ct).ConfigureAwait(false);
-                        snapshot.ImageDirectories.Remove(digest);
-                    }
-
-                    PrepareStagedTree(add.StagedTree);
-                    await session.AddImageAsync(digest, add.StagedTree, ct).ConfigureAwait(false);
-                    snapshot.ImageDirectories.Add(digest);
-                    metadata = Stamp(add.Metadata, now) with { UnreferencedSince = null };
-                    LogImageAdded(digest, metadata.Platform, metadata.Sources);
-                }
-
-                if (existing != metadata)
-                {
-                    snapshot.Metadata[digest] = metadata;
-                    deferred.Add(metadata);
-                }
-
-                break;
+                await WriteMetadataAsync(tx.Session, tx.Snapshot, metadata, ct).ConfigureAwait(false);
             }
-
-            case SetTag setTag:
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
             {
-                var digest = setTag.ConfigDigest;
-                if (!snapshot.ImageDirectories.Contains(digest) || !snapshot.Metadata.TryGetValue(digest, out var metadata))
-                {
-                    throw new ImageNotPublishedException(digest, setTag.TagPath);
-                }
-
-                snapshot.Tags.TryGetValue(setTag.TagPath, out var old);
-                if (old != digest)
-                {
-                    await session.SetSymlinkAsync(setTag.TagPath, RepositoryLayout.LinkTarget(setTag.TagPath, digest), ct).ConfigureAwait(false);
-                    snapshot.Tags[setTag.TagPath] = digest;
-                    LogTagSet(setTag.TagPath, digest);
-                    if (old is not null)
-                    {
-                        movedAway.Add(old);
-                    }
-                }
-
-                if (metadata.UnreferencedSince is not null)
-                {
-                    await WriteMetadataAsync(session, snapshot, metadata with { UnreferencedSince = null }, ct).ConfigureAwait(false);
-                    LogReferencedAgain(digest);
-                }
-
-                break;
-            }
-
-            case RemoveTag removeTag:
-                if (snapshot.Tags.Remove(removeTag.TagPath, out var was))
-                {
-                    await session.DeleteSymlinkAsync(removeTag.TagPath, ct).ConfigureAwait(false);
-                    movedAway.Add(was);
-                    LogTagRemoved(removeTag.TagPath, was);
-                }
-
-                break;
-            case UpdateMetadata update:
-            {
-                var digest = update.Metadata.ConfigDigest;
-                if (!snapshot.ImageDirectories.Contains(digest))
-                {
-                    throw new ImageNotPublishedException(digest, tagPath: null);
-                }
-
-                // The grace-period record belongs to the publisher; a caller's copy may be stale.
-                snapshot.Metadata.TryGetValue(digest, out var existing);
-                var metadata = update.Metadata with
-                {
-                    UnreferencedSince = existing?.UnreferencedSince,
-                    PublishedAt = update.Metadata.PublishedAt == default ? existing?.PublishedAt ?? now : update.Metadata.PublishedAt,
-                };
-                await WriteMetadataAsync(session, snapshot, metadata, ct).ConfigureAwait(false);
-                break;
+                return (image, e);
             }
         }
+
+        tx.AddedMetadata.Clear();
+        return null;
+    }
+
+    /// <summary>
+    /// The others of an aborted transaction did nothing wrong: each is tried once more, in a fresh transaction without
+    /// the culprit; one that was already retried fails, naming the culprit.
+    /// </summary>
+    private static List<Attempt> RetryOthersOnce(ApplyRun run, Attempt culprit, Exception error, List<Attempt> others)
+    {
+        var retry = new List<Attempt>();
+        foreach (var other in others)
+        {
+            if (!other.Retried)
+            {
+                retry.Add(other with { Retried = true });
+            }
+            else
+            {
+                run.Fail(other, new TransactionAbortedException($"discarded: the transaction was aborted because {Describe(culprit.Change)} failed: {error.Message}", error));
+            }
+        }
+
+        return retry;
+    }
+
+    /// <summary>Marks what the tags left unreferenced and publishes; when that fails, every change of the transaction fails.</summary>
+    private async Task CommitAsync(Transaction tx, ApplyRun run, CancellationToken ct)
+    {
+        try
+        {
+            await MarkUnreferencedAsync(tx, ct).ConfigureAwait(false);
+            var message = CommitMessage(tx.Done);
+            await tx.Session.CommitAsync(message, ct).ConfigureAwait(false);
+            LogCommitted(tx.Done.Count, repositoryName, tx.Watch.ElapsedMilliseconds, message);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            await AbortAsync(tx.Session, tx.Done.Count, e).ConfigureAwait(false);
+            foreach (var attempt in tx.Done)
+            {
+                run.Fail(attempt, new TransactionAbortedException($"not published: {e.Message}", e));
+            }
+
+            return;
+        }
+
+        foreach (var attempt in tx.Done)
+        {
+            run.Applied(attempt);
+        }
+    }
+
+    private Task ApplyOneAsync(Transaction tx, Attempt attempt, CancellationToken ct) => attempt.Change switch
+    {
+        AddImage add => AddImageAsync(tx, attempt, add, ct),
+        SetTag setTag => SetTagAsync(tx, setTag, ct),
+        RemoveTag removeTag => RemoveTagAsync(tx, removeTag, ct),
+        UpdateMetadata update => UpdateMetadataAsync(tx, update, ct),
+        _ => throw new UnreachableException($"unvalidated change type {attempt.Change.GetType().Name}"),
+    };
+
+    /// <summary>Adds the staged tree unless that image is there already; its metadata is written in the next phase.</summary>
+    private async Task AddImageAsync(Transaction tx, Attempt attempt, AddImage add, CancellationToken ct)
+    {
+        var snapshot = tx.Snapshot;
+        var digest = add.Metadata.ConfigDigest;
+        snapshot.Metadata.TryGetValue(digest, out var existing);
+        ImageMetadata metadata;
+        if (snapshot.ImageDirectories.Contains(digest) && existing is not null)
+        {
+            // Already there (same config digest, same content): record the new sources only.
+            metadata = Merge(existing, add.Metadata);
+        }
+        else
+        {
+            if (snapshot.ImageDirectories.Contains(digest))
+            {
+                // A directory without metadata was never completed (metadata is written after the tree, in
+                // the same transaction or the one after an ingest): it may be partial, so it is replaced.
+                await tx.Session.RemoveImageAsync(digest, ct).ConfigureAwait(false);
+                snapshot.ImageDirectories.Remove(digest);
+            }
+
+            PrepareStagedTree(add.StagedTree);
+            await tx.Session.AddImageAsync(digest, add.StagedTree, ct).ConfigureAwait(false);
+            snapshot.ImageDirectories.Add(digest);
+            metadata = Stamp(add.Metadata, time.GetUtcNow()) with { UnreferencedSince = null };
+            LogImageAdded(digest, metadata.Platform, metadata.Sources);
+        }
+
+        if (existing != metadata)
+        {
+            // The snapshot has it now, so the tags of this transaction find the image.
+            snapshot.Metadata[digest] = metadata;
+            tx.AddedMetadata.Add((attempt, metadata));
+        }
+    }
+
+    private async Task SetTagAsync(Transaction tx, SetTag setTag, CancellationToken ct)
+    {
+        var snapshot = tx.Snapshot;
+        var digest = setTag.ConfigDigest;
+        if (!snapshot.ImageDirectories.Contains(digest) || !snapshot.Metadata.TryGetValue(digest, out var metadata))
+        {
+            throw new ImageNotPublishedException(digest, setTag.TagPath);
+        }
+
+        snapshot.Tags.TryGetValue(setTag.TagPath, out var old);
+        if (old != digest)
+        {
+            await tx.Session.SetSymlinkAsync(setTag.TagPath, RepositoryLayout.LinkTarget(setTag.TagPath, digest), ct).ConfigureAwait(false);
+            snapshot.Tags[setTag.TagPath] = digest;
+            LogTagSet(setTag.TagPath, digest);
+            if (old is not null)
+            {
+                tx.MovedAway.Add(old);
+            }
+        }
+
+        if (metadata.UnreferencedSince is not null)
+        {
+            await WriteMetadataAsync(tx.Session, snapshot, metadata with { UnreferencedSince = null }, ct).ConfigureAwait(false);
+            LogReferencedAgain(digest);
+        }
+    }
+
+    private async Task RemoveTagAsync(Transaction tx, RemoveTag removeTag, CancellationToken ct)
+    {
+        if (tx.Snapshot.Tags.Remove(removeTag.TagPath, out var was))
+        {
+            await tx.Session.DeleteSymlinkAsync(removeTag.TagPath, ct).ConfigureAwait(false);
+            tx.MovedAway.Add(was);
+            LogTagRemoved(removeTag.TagPath, was);
+        }
+    }
+
+    private async Task UpdateMetadataAsync(Transaction tx, UpdateMetadata update, CancellationToken ct)
+    {
+        var digest = update.Metadata.ConfigDigest;
+        if (!tx.Snapshot.ImageDirectories.Contains(digest))
+        {
+            throw new ImageNotPublishedException(digest, tagPath: null);
+        }
+
+        // The grace-period record belongs to the publisher; a caller's copy may be stale.
+        tx.Snapshot.Metadata.TryGetValue(digest, out var existing);
+        var metadata = update.Metadata with
+        {
+            UnreferencedSince = existing?.UnreferencedSince,
+            PublishedAt = update.Metadata.PublishedAt == default ? existing?.PublishedAt ?? time.GetUtcNow() : update.Metadata.PublishedAt,
+        };
+        await WriteMetadataAsync(tx.Session, tx.Snapshot, metadata, ct).ConfigureAwait(false);
     }
 
     /// <summary>Images a tag moved away from, now referenced by nothing: their grace period starts now.</summary>
-    private async Task MarkUnreferencedAsync(IRepositorySession session, RepositorySnapshot snapshot, HashSet<string> movedAway, CancellationToken ct)
+    private async Task MarkUnreferencedAsync(Transaction tx, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        foreach (var digest in movedAway.Order(StringComparer.Ordinal))
+        foreach (var digest in tx.MovedAway.Order(StringComparer.Ordinal))
         {
-            if (!snapshot.IsReferenced(digest) && snapshot.Metadata.TryGetValue(digest, out var metadata) && metadata.UnreferencedSince is null)
+            if (!tx.Snapshot.IsReferenced(digest) && tx.Snapshot.Metadata.TryGetValue(digest, out var metadata) && metadata.UnreferencedSince is null)
             {
-                await WriteMetadataAsync(session, snapshot, metadata with { UnreferencedSince = now }, ct).ConfigureAwait(false);
+                await WriteMetadataAsync(tx.Session, tx.Snapshot, metadata with { UnreferencedSince = now }, ct).ConfigureAwait(false);
                 LogMarkedUnreferenced(digest, now);
             }
         }
@@ -422,7 +450,7 @@ public sealed partial class CvmfsRepository
     private static void PrepareStagedTree(string stagedTree)
     {
         var marker = Path.Combine(stagedTree, RepositoryLayout.CatalogMarker);
-        var status = Native.LStat(marker);
+        var status = Libc.LStat(marker);
         if (status is null)
         {
             File.WriteAllBytes(marker, []);
@@ -450,28 +478,6 @@ public sealed partial class CvmfsRepository
         }
     }
 
-    private void Fail(RepositoryChange change, Exception error, List<(RepositoryChange, Exception)> failed, ProgressCounter counter)
-    {
-        failed.Add((change, error));
-        counter.Step("failed: " + Describe(change));
-        LogChangeFailed(Describe(change), error);
-    }
-
-    private void DeleteStagedTree(string? stagedTree)
-    {
-        if (string.IsNullOrEmpty(stagedTree))
-        {
-            return;
-        }
-
-        var full = Path.GetFullPath(stagedTree);
-        if (string.Equals(Path.GetDirectoryName(full), staging, StringComparison.Ordinal) &&
-            Path.GetFileName(full).StartsWith(StagePrefix, StringComparison.Ordinal))
-        {
-            TreeOperations.DeleteTree(full);
-        }
-    }
-
     private static string CommitMessage(List<Attempt> done)
     {
         var images = done.Count(a => a.Change is AddImage);
@@ -489,18 +495,76 @@ public sealed partial class CvmfsRepository
         _ => change.GetType().Name,
     };
 
-    private sealed record Attempt(RepositoryChange Change, int Retries);
+    /// <summary>One input change on its way through the transactions: its place in the input, and whether it was retried.</summary>
+    private sealed record Attempt(int Index, RepositoryChange Change, bool Retried);
 
-    private sealed class ProgressCounter(int total, IProgress<PublishProgress>? progress)
+    /// <summary>
+    /// One <see cref="ApplyAsync"/> call: each input change's outcome, set once when it is final, and progress that
+    /// counts those outcomes (a change applied in a transaction that is later aborted is not counted until it is final).
+    /// </summary>
+    private sealed class ApplyRun(CvmfsRepository repository, IReadOnlyList<RepositoryChange> changes, IProgress<PublishProgress>? progress)
     {
+        private readonly bool[] finished = new bool[changes.Count];
+        private readonly Exception?[] errors = new Exception?[changes.Count];
         private int done;
 
-        public void Step(string step)
+        public void Applied(Attempt attempt) => Finish(attempt, null, Describe(attempt.Change));
+
+        public void Fail(Attempt attempt, Exception error)
         {
-            done++;
-            progress?.Report(new PublishProgress(Math.Min(done, total), total, step));
+            var change = attempt.Change is null ? "(null)" : Describe(attempt.Change);
+            Finish(attempt, error, "failed: " + change);
+            repository.LogChangeFailed(change, error);
         }
 
-        public void Undo(int steps) => done -= steps;
+        /// <summary>One outcome per input change, in input order (a null change reads as a failed "(null)" removal).</summary>
+        public PublishResult ToResult()
+        {
+            var outcomes = new ChangeOutcome[changes.Count];
+            for (var i = 0; i < changes.Count; i++)
+            {
+                if (!finished[i])
+                {
+                    throw new UnreachableException($"change {i} of {changes.Count} has no outcome");
+                }
+
+                outcomes[i] = new ChangeOutcome(changes[i] ?? new RemoveTag("(null)"), errors[i]);
+            }
+
+            return new PublishResult(outcomes);
+        }
+
+        private void Finish(Attempt attempt, Exception? error, string step)
+        {
+            Debug.Assert(!finished[attempt.Index], "an outcome is set once");
+            finished[attempt.Index] = true;
+            errors[attempt.Index] = error;
+            done++;
+            progress?.Report(new PublishProgress(done, changes.Count, step));
+        }
+    }
+
+    /// <summary>One transaction: its session, the snapshot it keeps current, what it did, and what later phases take up.</summary>
+    private sealed class Transaction(IRepositorySession session, RepositorySnapshot snapshot, long started)
+    {
+        public IRepositorySession Session { get; } = session;
+
+        public RepositorySnapshot Snapshot { get; } = snapshot;
+
+        public long Started { get; } = started;
+
+        public Stopwatch Watch { get; } = Stopwatch.StartNew();
+
+        /// <summary>Applied in this transaction, in order; published when it commits.</summary>
+        public List<Attempt> Done { get; } = [];
+
+        /// <summary>Metadata of the images added (or given new sources), for the phase after the images.</summary>
+        public List<(Attempt Image, ImageMetadata Metadata)> AddedMetadata { get; } = [];
+
+        /// <summary>Images a tag moved away from or was removed from: candidates for an unreferenced mark.</summary>
+        public HashSet<string> MovedAway { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Set once <see cref="PublisherOptions.MaxTransactionTime"/> is over: what is left waits for the next one.</summary>
+        public bool TimeIsUp { get; set; }
     }
 }

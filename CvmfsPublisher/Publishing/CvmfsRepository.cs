@@ -10,7 +10,7 @@ namespace CvmfsImages.Publisher.Publishing;
 /// moves, garbage collection after a grace period recorded in the repository, and recovery after a crash.
 /// The repository itself is the source of truth; nothing is cached between calls.
 /// </summary>
-public sealed partial class CvmfsRepository : IAsyncDisposable
+public sealed partial class CvmfsRepository
 {
     private const string StagePrefix = "stage.";
     private readonly PublisherOptions options;
@@ -36,7 +36,13 @@ public sealed partial class CvmfsRepository : IAsyncDisposable
         repositoryName = options.RepositoryName ?? options.Root!;
     }
 
-    /// <summary>Called at named points of a transaction (tests use it to kill a publish half-way).</summary>
+    /// <summary>
+    /// Fault injection at named points of a transaction (<c>image-added</c>, <c>tag-set</c>, <c>transaction-open</c>,
+    /// <c>image-streaming</c>, <c>before-commit</c>, <c>after-commit</c>): the crash tests stop or kill a publisher
+    /// exactly there to prove recovery; null in production. A hook on purpose: no seam production also uses reaches
+    /// these points (the clock is injected already; a <c>cvmfs_server</c> stand-in could pause an ingest, but the
+    /// directory backend's transaction runs wholly in this process).
+    /// </summary>
     internal Func<string, CancellationToken, Task>? TestHook { get; set; }
 
     /// <summary>
@@ -82,8 +88,25 @@ public sealed partial class CvmfsRepository : IAsyncDisposable
         return Path.Combine(staging, string.Create(CultureInfo.InvariantCulture, $"{StagePrefix}{Environment.ProcessId}.{hex[..12]}.{Guid.NewGuid():N}"));
     }
 
-    /// <inheritdoc />
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    /// <summary>
+    /// Removes a tree at a path from <see cref="CreateStagingPath"/> that will not be published (a flatten that
+    /// failed, a batch never handed to <see cref="ApplyAsync"/>), without following links; missing is fine. A path that
+    /// is not one of this repository's staging paths is left alone.
+    /// </summary>
+    public void DiscardStagedTree(string? stagedTree)
+    {
+        if (string.IsNullOrEmpty(stagedTree))
+        {
+            return;
+        }
+
+        var full = Path.GetFullPath(stagedTree);
+        if (string.Equals(Path.GetDirectoryName(full), staging, StringComparison.Ordinal) &&
+            Path.GetFileName(full).StartsWith(StagePrefix, StringComparison.Ordinal))
+        {
+            TreeOperations.DeleteTree(full);
+        }
+    }
 
     internal RepositorySnapshot ReadSnapshot(CancellationToken ct)
     {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using CvmfsImages.Publisher.Native;
 
 namespace CvmfsImages.Publisher.Publishing;
 
@@ -36,7 +37,7 @@ internal sealed class CvmfsServerSession : IRepositorySession
         {
             await EnsureOpenAsync(ct).ConfigureAwait(false);
             Tree.EnsureDirectories(relative[..relative.LastIndexOf('/')]);
-            if (Native.LStat(Tree.Full(relative)) is not null)
+            if (Libc.LStat(Tree.Full(relative)) is not null)
             {
                 throw new IOException($"'{Tree.Full(relative)}' already exists");
             }
@@ -50,7 +51,7 @@ internal sealed class CvmfsServerSession : IRepositorySession
     public async Task RemoveImageAsync(string configDigest, CancellationToken ct)
     {
         var relative = RepositoryLayout.ImageDirectory(configDigest);
-        if (Native.LStat(Tree.Full(relative)) is null)
+        if (Libc.LStat(Tree.Full(relative)) is null)
         {
             return;
         }
@@ -65,7 +66,7 @@ internal sealed class CvmfsServerSession : IRepositorySession
         // One rename takes the image out of .images at once; the trash is emptied before publishing.
         await EnsureOpenAsync(ct).ConfigureAwait(false);
         Tree.EnsureDirectories(TrashDirectory);
-        Native.RenameNoReplace(Tree.Full(relative), Tree.Full($"{TrashDirectory}/{RepositoryLayout.DigestHex(configDigest)}"));
+        Libc.RenameNoReplace(Tree.Full(relative), Tree.Full($"{TrashDirectory}/{RepositoryLayout.DigestHex(configDigest)}"));
         trashUsed = true;
     }
 

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using CvmfsImages.Publisher.Native;
 
 namespace CvmfsImages.Publisher.Publishing;
 
@@ -25,20 +26,20 @@ internal sealed class DirectorySession : IRepositorySession
     {
         var relative = RepositoryLayout.ImageDirectory(configDigest);
         tree.EnsureDirectories(relative[..relative.LastIndexOf('/')], d => Journal(new JournalEntry("mkdir", d)));
-        if (Native.LStat(tree.Full(relative)) is not null)
+        if (Libc.LStat(tree.Full(relative)) is not null)
         {
             throw new IOException($"'{tree.Full(relative)}' already exists");
         }
 
         Journal(new JournalEntry("image", relative, Temporary: stagedTree));
-        Native.RenameNoReplace(stagedTree, tree.Full(relative));
+        Libc.RenameNoReplace(stagedTree, tree.Full(relative));
         await Hook("image-added", ct).ConfigureAwait(false);
     }
 
     public Task RemoveImageAsync(string configDigest, CancellationToken ct)
     {
         var relative = RepositoryLayout.ImageDirectory(configDigest);
-        if (Native.LStat(tree.Full(relative)) is null)
+        if (Libc.LStat(tree.Full(relative)) is null)
         {
             return Task.CompletedTask;
         }
@@ -46,7 +47,7 @@ internal sealed class DirectorySession : IRepositorySession
         Directory.CreateDirectory(trash);
         var moved = Path.Combine(trash, RepositoryLayout.DigestHex(configDigest));
         Journal(new JournalEntry("trash", relative, Temporary: moved));
-        Native.RenameNoReplace(tree.Full(relative), moved);
+        Libc.RenameNoReplace(tree.Full(relative), moved);
         return Task.CompletedTask;
     }
 
@@ -167,7 +168,7 @@ internal sealed class DirectorySession : IRepositorySession
     private static void UndoOne(RepositoryTree tree, JournalEntry entry)
     {
         var full = tree.Full(entry.Path);
-        if (entry.Temporary is not null && entry.Op is "link" or "file" && Native.LStat(tree.Full(entry.Temporary)) is not null)
+        if (entry.Temporary is not null && entry.Op is "link" or "file" && Libc.LStat(tree.Full(entry.Temporary)) is not null)
         {
             File.Delete(tree.Full(entry.Temporary));
         }
@@ -175,7 +176,7 @@ internal sealed class DirectorySession : IRepositorySession
         switch (entry.Op)
         {
             case "mkdir":
-                if (Native.LStat(full) is { IsDirectory: true } && !Directory.EnumerateFileSystemEntries(full).Any())
+                if (Libc.LStat(full) is { IsDirectory: true } && !Directory.EnumerateFileSystemEntries(full).Any())
                 {
                     Directory.Delete(full);
                 }
@@ -186,17 +187,17 @@ internal sealed class DirectorySession : IRepositorySession
                 break;
             case "image":
                 // Back to where it was staged (a retry can use it again; stale staging is cleaned at start).
-                if (entry.Temporary is not null && Native.LStat(entry.Temporary) is null && Native.LStat(full) is not null)
+                if (entry.Temporary is not null && Libc.LStat(entry.Temporary) is null && Libc.LStat(full) is not null)
                 {
-                    Native.RenameNoReplace(full, entry.Temporary);
+                    Libc.RenameNoReplace(full, entry.Temporary);
                 }
 
                 TreeOperations.DeleteTree(full);
                 break;
             case "trash":
-                if (entry.Temporary is not null && Native.LStat(entry.Temporary) is not null && Native.LStat(full) is null)
+                if (entry.Temporary is not null && Libc.LStat(entry.Temporary) is not null && Libc.LStat(full) is null)
                 {
-                    Native.RenameNoReplace(entry.Temporary, full);
+                    Libc.RenameNoReplace(entry.Temporary, full);
                 }
 
                 break;

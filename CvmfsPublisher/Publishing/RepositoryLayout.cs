@@ -161,25 +161,6 @@ public static class RepositoryLayout
         }
     }
 
-    /// <summary>Different references that map to one tag path, each pair named once (first two occurrences).</summary>
-    public static IReadOnlyList<TagPathCollision> FindCollisions(IEnumerable<KeyValuePair<string, string>> referenceToTagPath)
-    {
-        ArgumentNullException.ThrowIfNull(referenceToTagPath);
-        var firstByPath = new Dictionary<string, string>(StringComparer.Ordinal);
-        var collisions = new List<TagPathCollision>();
-        var reported = new HashSet<(string, string)>();
-        foreach (var (reference, path) in referenceToTagPath)
-        {
-            if (!firstByPath.TryAdd(path, reference) && firstByPath[path] != reference &&
-                reported.Add((path, reference)))
-            {
-                collisions.Add(new TagPathCollision(path, firstByPath[path], reference));
-            }
-        }
-
-        return collisions;
-    }
-
     /// <summary>The hex part of a <c>sha256:</c> config digest; <see cref="ArgumentException"/> naming it otherwise.</summary>
     internal static string DigestHex(string configDigest)
     {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Win32.SafeHandles;
+using CvmfsImages.Publisher.Native;
 
 namespace CvmfsImages.Publisher.Publishing;
 
@@ -24,13 +25,13 @@ internal sealed class RepositoryLock : IDisposable
 
         // Opened with open(2), not FileStream: .NET takes its own flock(LOCK_SH) on every FileStream, which would make
         // a second publisher's open fail instead of wait.
-        var handle = Native.OpenLockFile(path);
+        var handle = Libc.OpenLockFile(path);
         try
         {
             var watch = Stopwatch.StartNew();
             var delay = TimeSpan.FromMilliseconds(20);
             var waited = false;
-            while (!Native.TryLockExclusive(handle))
+            while (!Libc.TryLockExclusive(handle))
             {
                 if (!waited)
                 {

@@ -1,4 +1,5 @@
 using System.Text;
+using CvmfsImages.Publisher.Native;
 
 namespace CvmfsImages.Publisher.Publishing;
 
@@ -53,7 +54,7 @@ internal sealed class RepositoryTree
             current.Append(part);
             var relative = current.ToString();
             var full = Full(relative);
-            var status = Native.LStat(full);
+            var status = Libc.LStat(full);
             if (status is null)
             {
                 beforeCreate?.Invoke(relative);
@@ -70,7 +71,7 @@ internal sealed class RepositoryTree
     public string? ReadLink(string relativePath)
     {
         var full = Full(relativePath);
-        var status = Native.LStat(full);
+        var status = Libc.LStat(full);
         if (status is null)
         {
             return null;
@@ -93,7 +94,7 @@ internal sealed class RepositoryTree
         File.CreateSymbolicLink(temporary, target);
         try
         {
-            Native.Rename(temporary, Full(relativePath));
+            Libc.Rename(temporary, Full(relativePath));
         }
         catch
         {
@@ -115,7 +116,7 @@ internal sealed class RepositoryTree
     public byte[]? ReadFile(string relativePath)
     {
         var full = Full(relativePath);
-        var status = Native.LStat(full);
+        var status = Libc.LStat(full);
         if (status is null)
         {
             return null;
@@ -133,7 +134,7 @@ internal sealed class RepositoryTree
     public void WriteFile(string relativePath, ReadOnlySpan<byte> content, string temporaryName)
     {
         EnsureParent(relativePath);
-        var existing = Native.LStat(Full(relativePath));
+        var existing = Libc.LStat(Full(relativePath));
         if (existing is { IsRegularFile: false })
         {
             throw new IOException($"'{Full(relativePath)}' exists and is not a regular file; refusing to replace it");
@@ -153,7 +154,7 @@ internal sealed class RepositoryTree
                 stream.Flush(flushToDisk: true);
             }
 
-            Native.Rename(temporary, Full(relativePath));
+            Libc.Rename(temporary, Full(relativePath));
         }
         catch
         {
@@ -193,7 +194,7 @@ internal sealed class RepositoryTree
             }
 
             var full = Full(directory);
-            if (Native.LStat(full) is not { IsDirectory: true } || Directory.EnumerateFileSystemEntries(full).Any())
+            if (Libc.LStat(full) is not { IsDirectory: true } || Directory.EnumerateFileSystemEntries(full).Any())
             {
                 return;
             }

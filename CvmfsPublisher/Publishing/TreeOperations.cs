@@ -1,4 +1,5 @@
 using System.Formats.Tar;
+using CvmfsImages.Publisher.Native;
 
 namespace CvmfsImages.Publisher.Publishing;
 
@@ -30,7 +31,7 @@ internal static class TreeOperations
     /// <summary>Deletes a tree without following links, making its directories writable first.</summary>
     public static void DeleteTree(string path)
     {
-        var status = Native.LStat(path);
+        var status = Libc.LStat(path);
         if (status is null)
         {
             return;
@@ -73,7 +74,7 @@ internal static class TreeOperations
                 {
                     var relative = relativeDirectory.Length == 0 ? name! : relativeDirectory + "/" + name;
                     var full = Path.Combine(source, relative);
-                    var status = Native.LStat(full) ?? throw new IOException($"'{full}' vanished while it was being published");
+                    var status = Libc.LStat(full) ?? throw new IOException($"'{full}' vanished while it was being published");
                     PaxTarEntry entry;
                     Stream? data = null;
                     if (status.IsDirectory)
@@ -149,7 +150,7 @@ internal static class TreeOperations
         List<(string, FileStatus)> directories,
         CancellationToken ct)
     {
-        var status = Native.LStat(source) ?? throw new DirectoryNotFoundException($"'{source}' does not exist");
+        var status = Libc.LStat(source) ?? throw new DirectoryNotFoundException($"'{source}' does not exist");
         if (!status.IsDirectory)
         {
             throw new IOException($"'{source}' is not a directory");
@@ -161,7 +162,7 @@ internal static class TreeOperations
         {
             ct.ThrowIfCancellationRequested();
             var target = Path.Combine(destination, Path.GetFileName(entry));
-            var child = Native.LStat(entry) ?? throw new IOException($"'{entry}' vanished while it was being copied");
+            var child = Libc.LStat(entry) ?? throw new IOException($"'{entry}' vanished while it was being copied");
             if (child.IsDirectory)
             {
                 CopyDirectory(entry, target, firstCopy, directories, ct);
@@ -174,7 +175,7 @@ internal static class TreeOperations
             {
                 if (child.Links > 1 && firstCopy.TryGetValue(child.Identity, out var first))
                 {
-                    Native.Link(first, target);
+                    Libc.Link(first, target);
                     continue;
                 }
 

@@ -41,7 +41,7 @@ internal static class SummaryTable
                 {
                     ImageOutcome.Failed => r.Detail ?? string.Empty,
                     ImageOutcome.Removed => r.TagPath ?? string.Empty,
-                    _ => $"{r.TagPath}{(r.BytesPulled > 0 ? $" ({SyncEngine.FormatBytes(r.BytesPulled)} pulled)" : string.Empty)}",
+                    _ => $"{r.TagPath}{(r.BytesPulled > 0 ? $" ({SizeText.Format(r.BytesPulled)} pulled)" : string.Empty)}",
                 };
                 table.AddRow(
                     new Text(r.LineNumber == 0 ? "-" : r.LineNumber.ToString(CultureInfo.InvariantCulture)),
@@ -56,7 +56,7 @@ internal static class SummaryTable
         var failed = report.Count(ImageOutcome.Failed);
         var line = string.Create(
             CultureInfo.InvariantCulture,
-            $"{report.Results.Count(r => r.Outcome != ImageOutcome.Removed)} images: {report.Count(ImageOutcome.Current)} current, {report.Count(ImageOutcome.Published)} published, {report.Count(ImageOutcome.Updated)} updated, {failed} failed; {report.Count(ImageOutcome.Removed)} paths removed; {SyncEngine.FormatBytes(report.BytesPulled)} pulled in {report.Duration.TotalSeconds:0.0} s");
+            $"{report.Results.Count(r => r.Outcome != ImageOutcome.Removed)} images: {report.Count(ImageOutcome.Current)} current, {report.Count(ImageOutcome.Published)} published, {report.Count(ImageOutcome.Updated)} updated, {failed} failed; {report.Count(ImageOutcome.Removed)} paths removed; {SizeText.Format(report.BytesPulled)} pulled in {report.Duration.TotalSeconds:0.0} s");
         console.MarkupLine(failed > 0 || report.Problems.Count > 0 ? $"[red]{Markup.Escape(line)}[/]" : $"[green]{Markup.Escape(line)}[/]");
         if (failed > 0)
         {

@@ -43,11 +43,11 @@ internal static class UnpackCommand
             try
             {
                 var image = await registry.ResolveImageAsync(parsed, platform, token).ConfigureAwait(false);
-                env.Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"unpack {parsed} ({platform}, {image.Layers.Count} layers, {SyncEngine.FormatBytes(image.CompressedSize)}) -> {target}"));
+                env.Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"unpack {parsed} ({platform}, {image.Layers.Count} layers, {SizeText.Format(image.CompressedSize)}) -> {target}"));
                 var (config, layers) = ImageLayers.For(registry, image, n => Interlocked.Add(ref pulled, n));
                 var result = await context.Get<ImageFlattener>().FlattenAsync(layers, config, target, new FlattenOptions(), token).ConfigureAwait(false);
                 env.Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{result.Files} files, {result.Directories} directories, {result.Symlinks} symlinks, {result.Hardlinks} hardlinks, {SyncEngine.FormatBytes(result.Bytes)}; {SyncEngine.FormatBytes(pulled)} pulled; image {image.Config.Digest}"));
+                    $"{result.Files} files, {result.Directories} directories, {result.Symlinks} symlinks, {result.Hardlinks} hardlinks, {SizeText.Format(result.Bytes)}; {SizeText.Format(pulled)} pulled; image {image.Config.Digest}"));
                 return ExitCodes.Success;
             }
             catch (Exception ex) when (ex is RegistryException or InvalidDataException or IOException && !token.IsCancellationRequested)

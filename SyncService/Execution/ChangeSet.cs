@@ -30,8 +30,11 @@ internal sealed class ChangeSet(PublishedState published, TimeProvider time)
         }
     }
 
-    /// <summary>The changes that publish one new image (flattened at <paramref name="stagedTree"/>) and point its targets at it.</summary>
-    public IReadOnlyList<RepositoryChange> NewImage(IReadOnlyList<PullDecision> pulls, string stagedTree, FlattenResult flattened)
+    /// <summary>
+    /// The changes that publish one new image (flattened at <paramref name="stagedTree"/>) and point its targets at
+    /// it: the image, and one tag per pull, in the order of <paramref name="pulls"/>.
+    /// </summary>
+    public NewImageChanges NewImage(IReadOnlyList<PullDecision> pulls, string stagedTree, FlattenResult flattened)
     {
         ArgumentNullException.ThrowIfNull(pulls);
         ArgumentNullException.ThrowIfNull(flattened);
@@ -47,20 +50,19 @@ internal sealed class ChangeSet(PublishedState published, TimeProvider time)
             Files = flattened.Entries,
             PublishedAt = time.GetUtcNow(),
         };
-        var changes = new List<RepositoryChange> { new AddImage(metadata, stagedTree) };
-        changes.AddRange(pulls.Select(p => new SetTag(p.Target.TagPath, p.ConfigDigest) { Reference = p.Target.ReferenceText }));
-        return changes;
+        return new NewImageChanges(new AddImage(metadata, stagedTree), [.. pulls.Select(p => TagChange(p.Target, p.ConfigDigest))]);
     }
 
-    /// <summary>Metadata updates and tag moves onto existing images, then the removals.</summary>
-    public IReadOnlyList<RepositoryChange> Final(IReadOnlyList<string> removals)
-    {
-        var changes = new List<RepositoryChange>();
-        changes.AddRange(_updates.Values.Select(m => new UpdateMetadata(m)));
-        changes.AddRange(_reuses.Where(r => r.TagMoves).Select(r => new SetTag(r.Decision.Target.TagPath, r.Decision.ConfigDigest) { Reference = r.Decision.Target.ReferenceText }));
-        changes.AddRange(removals.Select(path => new RemoveTag(path)));
-        return changes;
-    }
+    /// <summary>
+    /// The last batch: metadata updates, tag moves onto existing images (one per reuse that moves a tag, in the order
+    /// of <see cref="Reuses"/>), then the removals in the order given.
+    /// </summary>
+    public FinalChanges Final(IReadOnlyList<string> removals) => new(
+        [.. _updates.Values.Select(m => new UpdateMetadata(m))],
+        [.. _reuses.Where(r => r.TagMoves).Select(r => TagChange(r.Decision.Target, r.Decision.ConfigDigest))],
+        [.. removals.Select(path => new RemoveTag(path))]);
+
+    private static SetTag TagChange(SyncTarget target, string configDigest) => new(target.TagPath, configDigest) { Reference = target.ReferenceText };
 
     private static ImageMetadata WithSource(ImageMetadata metadata, string topDigest, string reference)
     {

@@ -76,7 +76,7 @@ internal sealed partial class SyncEngine
         long pulled = 0;
         foreach (var pull in group)
         {
-            run.Report(pull.Target, ImageStage.Pulling, FormatBytes(image.CompressedSize));
+            run.Report(pull.Target, ImageStage.Pulling, SizeText.Format(image.CompressedSize));
         }
 
         string? staging = null;
@@ -109,10 +109,7 @@ internal sealed partial class SyncEngine
             var reason = Reason(ex);
             foreach (var pull in group)
             {
-                LogImageFailed(_logger, ex, pull.Target.ReferenceText, pull.Target.Entry.LineNumber, reason);
-                run.Add(Result(pull.Target, ImageOutcome.Failed, reason) with { BytesPulled = pull == first ? Interlocked.Read(ref pulled) : 0 });
-                run.Report(pull.Target, ImageStage.Failed, reason);
-                run.AddFailure(pull.Target.Entry, pull.Target.ReferenceText, reason);
+                Fail(run, pull.Target, reason, ex, pull == first ? Interlocked.Read(ref pulled) : 0);
             }
 
             return null;
@@ -141,27 +138,22 @@ internal sealed partial class SyncEngine
                 }
             }
 
-            var changes = batch.SelectMany(s => s.Changes).ToList();
+            var changes = batch.SelectMany(s => s.Changes.All).ToList();
             LogPublishing(_logger, changes.Count, batch.Count);
-            var result = await _repository.ApplyAsync(changes, null, ct).ConfigureAwait(false);
-            var failures = Failures(result);
+            var outcomes = (await _repository.ApplyAsync(changes, null, ct).ConfigureAwait(false)).Outcomes;
+            var next = 0;
             foreach (var staged in batch)
             {
-                var imageError = failures.GetValueOrDefault(staged.Changes[0]);
-                var first = true;
-                foreach (var pull in staged.Pulls)
+                // The outcomes are in the order of the changes: this image's, then one per pull (NewImageChanges).
+                var imageError = outcomes[next++].Error;
+                for (var i = 0; i < staged.Pulls.Count; i++)
                 {
-                    var tagChange = staged.Changes.OfType<SetTag>().First(s => s.TagPath == pull.Target.TagPath);
-                    var error = imageError ?? failures.GetValueOrDefault(tagChange);
-                    var bytes = first ? staged.BytesPulled : 0;
-                    first = false;
+                    var pull = staged.Pulls[i];
+                    var error = imageError ?? outcomes[next++].Error;
+                    var bytes = i == 0 ? staged.BytesPulled : 0;
                     if (error is not null)
                     {
-                        var reason = "publishing failed: " + Reason(error);
-                        LogImageFailed(_logger, error, pull.Target.ReferenceText, pull.Target.Entry.LineNumber, reason);
-                        run.Add(Result(pull.Target, ImageOutcome.Failed, reason) with { BytesPulled = bytes });
-                        run.Report(pull.Target, ImageStage.Failed, reason);
-                        run.AddFailure(pull.Target.Entry, pull.Target.ReferenceText, reason);
+                        Fail(run, pull.Target, "publishing failed: " + Reason(error), error, bytes);
                         continue;
                     }
 
@@ -182,19 +174,30 @@ internal sealed partial class SyncEngine
     private async Task ApplyFinalAsync(ChangeSet changes, IReadOnlyList<string> removals, PublishedState published, SyncRun run, CancellationToken ct)
     {
         var final = changes.Final(removals);
-        Dictionary<RepositoryChange, Exception> failures = [];
-        if (final.Count > 0)
+        var all = final.All;
+        IReadOnlyList<ChangeOutcome> outcomes = [];
+        if (all.Count > 0)
         {
-            LogPublishing(_logger, final.Count, 0);
-            failures = Failures(await _repository.ApplyAsync(final, null, ct).ConfigureAwait(false));
+            LogPublishing(_logger, all.Count, 0);
+            outcomes = (await _repository.ApplyAsync(all, null, ct).ConfigureAwait(false)).Outcomes;
         }
 
-        var metadataFailures = failures.Where(f => f.Key is UpdateMetadata).ToDictionary(f => ((UpdateMetadata)f.Key).Metadata.ConfigDigest, f => f.Value, StringComparer.Ordinal);
+        // The outcomes are in the order of FinalChanges.All: updates, moves, removals.
+        var updateErrors = new Dictionary<string, Exception>(StringComparer.Ordinal);
+        for (var i = 0; i < final.Updates.Count; i++)
+        {
+            if (outcomes[i].Error is { } error)
+            {
+                updateErrors[final.Updates[i].Metadata.ConfigDigest] = error;
+            }
+        }
+
+        var next = final.Updates.Count;
         foreach (var (reuse, moves) in changes.Reuses)
         {
             var target = reuse.Target;
-            var error = metadataFailures.GetValueOrDefault(reuse.ConfigDigest)
-                ?? (moves ? failures.FirstOrDefault(f => f.Key is SetTag s && s.TagPath == target.TagPath).Value : null);
+            var moveError = moves ? outcomes[next++].Error : null;
+            var error = updateErrors.GetValueOrDefault(reuse.ConfigDigest) ?? moveError;
             if (error is not null)
             {
                 Fail(run, target, "publishing failed: " + Reason(error));
@@ -213,7 +216,7 @@ internal sealed partial class SyncEngine
 
         foreach (var path in removals)
         {
-            var removeFailure = failures.FirstOrDefault(f => f.Key is RemoveTag r && r.TagPath == path).Value;
+            var removeFailure = outcomes[next++].Error;
             if (removeFailure is not null)
             {
                 var reason = "removing failed: " + Reason(removeFailure);
@@ -231,17 +234,6 @@ internal sealed partial class SyncEngine
         {
             await NotifyFailedAsync(entry, reference, reason, ct).ConfigureAwait(false);
         }
-    }
-
-    private static Dictionary<RepositoryChange, Exception> Failures(PublishResult result)
-    {
-        var failures = new Dictionary<RepositoryChange, Exception>(ReferenceEqualityComparer.Instance);
-        foreach (var (change, error) in result.Failed)
-        {
-            failures.TryAdd(change, error);
-        }
-
-        return failures;
     }
 
     private async Task NotifyPublishedAsync(SyncTarget target, string manifestDigest, long size, CancellationToken ct)
@@ -276,14 +268,12 @@ internal sealed partial class SyncEngine
         }
     }
 
+    /// <summary>Removes a staged tree the publisher will not consume; a failure is logged (the next start removes it).</summary>
     private void DeleteTree(string path)
     {
         try
         {
-            if (Directory.Exists(path))
-            {
-                Directory.Delete(path, recursive: true);
-            }
+            _repository.DiscardStagedTree(path);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -291,13 +281,5 @@ internal sealed partial class SyncEngine
         }
     }
 
-    internal static string FormatBytes(long bytes) => bytes switch
-    {
-        < 1024 => $"{bytes} B",
-        < 1024 * 1024 => $"{bytes / 1024.0:0.0} KiB",
-        < 1024L * 1024 * 1024 => $"{bytes / (1024.0 * 1024):0.0} MiB",
-        _ => $"{bytes / (1024.0 * 1024 * 1024):0.00} GiB",
-    };
-
-    private sealed record StagedImage(IReadOnlyList<PullDecision> Pulls, string Path, IReadOnlyList<RepositoryChange> Changes, long BytesPulled);
+    private sealed record StagedImage(IReadOnlyList<PullDecision> Pulls, string Path, NewImageChanges Changes, long BytesPulled);
 }

@@ -218,16 +218,12 @@ internal sealed partial class SyncEngine
                 }
                 catch (Exception ex) when (!token.IsCancellationRequested)
                 {
-                    var reason = Reason(ex);
-                    LogImageFailed(_logger, ex, glob.Text, glob.LineNumber, reason);
                     lock (gate)
                     {
                         protection.Add(TargetBuilder.GlobCovers(glob, _style));
                     }
 
-                    run.Add(new ImageResult(glob.LineNumber, glob.Text, null, null, ImageOutcome.Failed, "cannot list tags: " + reason));
-                    run.Report(glob.Text, null, ImageStage.Failed, reason);
-                    run.AddFailure(glob, glob.Text, "cannot list tags: " + reason);
+                    Fail(run, glob, glob.Text, tagPath: null, platform: null, "cannot list tags: " + Reason(ex), ex);
                 }
             }).ConfigureAwait(false);
 
@@ -337,12 +333,16 @@ internal sealed partial class SyncEngine
     private static ImageResult Result(SyncTarget target, ImageOutcome outcome, string? detail) =>
         new(target.Entry.LineNumber, target.ReferenceText, target.TagPath.Length == 0 ? null : target.TagPath, target.PlatformText, outcome, detail);
 
-    private void Fail(SyncRun run, SyncTarget target, string reason)
+    private void Fail(SyncRun run, SyncTarget target, string reason, Exception? error = null, long bytesPulled = 0) =>
+        Fail(run, target.Entry, target.ReferenceText, target.TagPath.Length == 0 ? null : target.TagPath, target.PlatformText, reason, error, bytesPulled);
+
+    /// <summary>Records one failure: logged, in the results, on the progress display, and announced to the observers at the end of the pass.</summary>
+    private void Fail(SyncRun run, ListEntry entry, string reference, string? tagPath, string? platform, string reason, Exception? error = null, long bytesPulled = 0)
     {
-        LogImageFailed(_logger, null, target.ReferenceText, target.Entry.LineNumber, reason);
-        run.Add(Result(target, ImageOutcome.Failed, reason));
-        run.Report(target, ImageStage.Failed, reason);
-        run.AddFailure(target.Entry, target.ReferenceText, reason);
+        LogImageFailed(_logger, error, reference, entry.LineNumber, reason);
+        run.Add(new ImageResult(entry.LineNumber, reference, tagPath, platform, ImageOutcome.Failed, reason) { BytesPulled = bytesPulled });
+        run.Report(reference, tagPath, ImageStage.Failed, reason);
+        run.AddFailure(entry, reference, reason);
     }
 
     /// <summary>A one-line cause fit for a summary and a PR comment: the exception's message and its first inner cause.</summary>

@@ -34,6 +34,8 @@ internal sealed partial class SyncRunner(
     /// <summary>
     /// Tests only: called inside the repository gate at the start and end of each piece of repository work
     /// (<c>sync-start</c>, <c>sync-end</c>, <c>gc-start</c>, <c>gc-end</c>); an exception thrown at a start fails that work.
+    /// A hook on purpose: the overlap tests hold a job inside the gate and the unapplied-list tests break a pass after
+    /// its list was read; the production seams (the gate, the list source, the clock) do not reach those points.
     /// </summary>
     internal Func<string, CancellationToken, Task>? TestHook { get; set; }
 

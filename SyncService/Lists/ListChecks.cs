@@ -1,3 +1,5 @@
+using CvmfsImages.Publisher.Publishing;
+
 namespace CvmfsImages.Sync.Lists;
 
 /// <summary>
@@ -14,7 +16,7 @@ public static partial class ListChecks
         ArgumentNullException.ThrowIfNull(pathOf);
         var problems = new List<ListProblem>();
         var byKey = new Dictionary<string, ListEntry>(StringComparer.Ordinal);
-        var byPath = new Dictionary<string, ListEntry>(StringComparer.Ordinal);
+        var byPath = new TagPathClaims<ListEntry>();
         foreach (var entry in entries)
         {
             if (byKey.TryGetValue(entry.Key, out var first))
@@ -32,16 +34,13 @@ public static partial class ListChecks
                 continue;
             }
 
-            if (byPath.TryGetValue(path, out var other))
+            if (!byPath.TryClaim(path, entry, out var other))
             {
                 problems.Add(new ListProblem(
                     entry.LineNumber,
                     $"'{entry.Text}' and '{other.Text}' (line {other.LineNumber}) would both be published at '{path}'",
                     other.LineNumber));
-                continue;
             }
-
-            byPath.Add(path, entry);
         }
 
         return problems;

@@ -26,7 +26,7 @@ internal static class TargetBuilder
 
         var targets = new List<SyncTarget>();
         var refused = new List<FailDecision>();
-        var byPath = new Dictionary<string, SyncTarget>(StringComparer.Ordinal);
+        var byPath = new TagPathClaims<SyncTarget>();
         var seen = new HashSet<ImageReference>();
         foreach (var (entry, reference) in concrete)
         {
@@ -52,7 +52,7 @@ internal static class TargetBuilder
                 }
 
                 var target = new SyncTarget(path, reference, platform, entry);
-                if (byPath.TryGetValue(path, out var first))
+                if (!byPath.TryClaim(path, target, out var first))
                 {
                     refused.Add(new FailDecision(
                         target,
@@ -60,7 +60,6 @@ internal static class TargetBuilder
                     continue;
                 }
 
-                byPath.Add(path, target);
                 targets.Add(target);
             }
         }

@@ -51,24 +51,7 @@ internal sealed class Html
     public static string Time(DateTimeOffset? time) =>
         time is { } t ? t.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture) : "—";
 
-    public static string Bytes(long? bytes)
-    {
-        if (bytes is not { } b)
-        {
-            return "—";
-        }
-
-        string[] units = ["B", "KiB", "MiB", "GiB", "TiB"];
-        double value = b;
-        var unit = 0;
-        while (value >= 1024 && unit < units.Length - 1)
-        {
-            value /= 1024;
-            unit++;
-        }
-
-        return unit == 0 ? string.Create(CultureInfo.InvariantCulture, $"{b} B") : string.Create(CultureInfo.InvariantCulture, $"{value:0.0} {units[unit]}");
-    }
+    public static string Bytes(long? bytes) => bytes is { } b ? SizeText.Format(b) : "—";
 
     public static string Count(long? value) => value is { } v ? v.ToString("N0", CultureInfo.InvariantCulture) : "—";
 

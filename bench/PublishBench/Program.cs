@@ -27,7 +27,7 @@ var source = args[5];
 var tagPath = args[6];
 var digest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(tagPath + args[0])));
 
-await using var repository = new CvmfsRepository(options);
+var repository = new CvmfsRepository(options);
 await repository.RecoverAsync(CancellationToken.None);
 var staged = repository.CreateStagingPath(digest);
 using (var copy = Process.Start("cp", ["-a", source, staged]))

@@ -16,8 +16,8 @@ public sealed class ConcurrencyTests
         var events = new ConcurrentQueue<string>();
         var firstPaused = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var releaseFirst = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var first = test.Open();
-        await using var second = test.Open();
+        var first = test.Open();
+        var second = test.Open();
         first.TestHook = async (point, ct) =>
         {
             events.Enqueue("first " + point);

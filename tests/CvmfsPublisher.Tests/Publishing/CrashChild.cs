@@ -26,7 +26,7 @@ internal static class CrashChild
             StagingDirectory = NullIfEmpty(args[6]),
             UseIngest = bool.Parse(args[7]),
         };
-        await using var repository = new CvmfsRepository(options);
+        var repository = new CvmfsRepository(options);
         repository.TestHook = async (point, ct) =>
         {
             if (point == pausePoint)

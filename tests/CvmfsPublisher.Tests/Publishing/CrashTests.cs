@@ -47,8 +47,8 @@ public sealed class CrashTests
     {
         using var test = new TestRepository(kind);
         string oldDigest;
-        await using (var setup = test.Open())
         {
+            var setup = test.Open();
             var old = TestImages.Stage(setup, "crash-old");
             oldDigest = old.Metadata.ConfigDigest;
             Assert.Empty((await setup.ApplyAsync([old, new SetTag("org/app:1", oldDigest), new SetTag("org/app:2", oldDigest)], null, Ct)).Failed);
@@ -69,8 +69,8 @@ public sealed class CrashTests
             }
 
             // While the child holds the lock, another publisher waits and then fails clearly: never interleaves.
-            await using (var other = test.Open(configure: o => o.LockTimeout = TimeSpan.FromMilliseconds(300)))
             {
+                var other = test.Open(configure: o => o.LockTimeout = TimeSpan.FromMilliseconds(300));
                 var blocked = await other.ApplyAsync([new RemoveTag("org/app:1")], null, Ct);
                 Assert.IsType<RepositoryLockTimeoutException>(Assert.Single(blocked.Failed).Error);
             }
@@ -85,7 +85,7 @@ public sealed class CrashTests
             Assert.Contains("is already in a transaction", busy.StandardOutput, StringComparison.Ordinal);
         }
 
-        await using var repository = test.Open();
+        var repository = test.Open();
         await repository.RecoverAsync(Ct);
         var state = await repository.ReadStateAsync(Ct);
         var committed = point == "after-commit";

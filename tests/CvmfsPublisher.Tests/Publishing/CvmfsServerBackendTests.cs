@@ -88,7 +88,7 @@ public sealed class CvmfsServerBackendTests
     public async Task A_failing_subcommand_fails_the_changes_quoting_its_stderr_and_leaves_the_tags_as_they_were(string kind, string subcommand)
     {
         using var test = new TestRepository(kind);
-        await using var repository = test.Open();
+        var repository = test.Open();
         var before = TestImages.Stage(repository, "before");
         Assert.Empty((await repository.ApplyAsync([before, new SetTag("org/app:1", before.Metadata.ConfigDigest)], null, Ct)).Failed);
 
@@ -116,7 +116,7 @@ public sealed class CvmfsServerBackendTests
     public async Task A_transaction_that_could_not_be_aborted_is_aborted_by_the_next_publish()
     {
         using var test = new TestRepository(TestRepository.Cvmfs);
-        await using var repository = test.Open();
+        var repository = test.Open();
         test.InjectFailure("publish,abort");
         var lost = TestImages.Stage(repository, "lost");
         var failed = await repository.ApplyAsync([lost, new SetTag("org/lost:1", lost.Metadata.ConfigDigest)], null, Ct);
@@ -136,7 +136,7 @@ public sealed class CvmfsServerBackendTests
     public async Task A_missing_cvmfs_server_is_a_clear_error_naming_the_option()
     {
         using var test = new TestRepository(TestRepository.Cvmfs);
-        await using var repository = test.Open(configure: o => o.CvmfsServerPath = "/nonexistent/cvmfs_server");
+        var repository = test.Open(configure: o => o.CvmfsServerPath = "/nonexistent/cvmfs_server");
         var add = TestImages.Stage(repository, "x");
 
         var result = await repository.ApplyAsync([add], null, Ct);

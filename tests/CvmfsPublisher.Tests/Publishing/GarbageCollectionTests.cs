@@ -16,7 +16,7 @@ public sealed class GarbageCollectionTests
     {
         using var test = new TestRepository(kind);
         var clock = new ManualTimeProvider(Start);
-        await using var repository = test.Open(clock);
+        var repository = test.Open(clock);
         Assert.Equal(TimeSpan.FromDays(2), test.Options().GcGracePeriod);
         var old = TestImages.Stage(repository, "gc-old");
         var kept = TestImages.Stage(repository, "gc-kept");
@@ -57,7 +57,7 @@ public sealed class GarbageCollectionTests
     {
         using var test = new TestRepository(kind);
         var clock = new ManualTimeProvider(Start);
-        await using var repository = test.Open(clock);
+        var repository = test.Open(clock);
         var orphan = TestImages.Stage(repository, "never-tagged");
         Assert.Empty((await repository.ApplyAsync([orphan], null, Ct)).Failed);
 
@@ -80,7 +80,7 @@ public sealed class GarbageCollectionTests
     {
         using var test = new TestRepository(TestRepository.Ingest);
         var clock = new ManualTimeProvider(Start);
-        await using var repository = test.Open(clock, o => o.GcBatchSize = 2);
+        var repository = test.Open(clock, o => o.GcBatchSize = 2);
         var adds = Enumerable.Range(0, 4).Select(i => TestImages.Stage(repository, $"bulk-{i}")).ToList();
         Assert.Empty((await repository.ApplyAsync(adds, null, Ct)).Failed);
         await repository.CollectGarbageAsync(dryRun: false, Ct); // marks all four
@@ -114,7 +114,7 @@ public sealed class GarbageCollectionTests
     {
         using var test = new TestRepository(TestRepository.Cvmfs);
         var clock = new ManualTimeProvider(Start);
-        await using var repository = test.Open(clock);
+        var repository = test.Open(clock);
         var orphan = TestImages.Stage(repository, "gc-publish-fails");
         Assert.Empty((await repository.ApplyAsync([orphan], null, Ct)).Failed);
         await repository.CollectGarbageAsync(dryRun: false, Ct); // marks it

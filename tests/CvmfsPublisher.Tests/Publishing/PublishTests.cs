@@ -15,7 +15,7 @@ public sealed class PublishTests
     public async Task Publishes_an_image_and_a_relative_tag_symlink_into_it(string kind)
     {
         using var test = new TestRepository(kind);
-        await using var repository = test.Open();
+        var repository = test.Open();
         await repository.RecoverAsync(Ct);
         var add = TestImages.Stage(repository, "python");
         var digest = add.Metadata.ConfigDigest;
@@ -49,7 +49,7 @@ public sealed class PublishTests
     {
         using var test = new TestRepository(kind);
         var clock = new ManualTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
-        await using var repository = test.Open(clock);
+        var repository = test.Open(clock);
         var v1 = TestImages.Stage(repository, "tool-v1");
         Assert.Empty((await repository.ApplyAsync(
             [v1, new SetTag("org/tool:latest", v1.Metadata.ConfigDigest), new SetTag("org/tool:v1", v1.Metadata.ConfigDigest)], null, Ct)).Failed);
@@ -80,7 +80,7 @@ public sealed class PublishTests
     public async Task Publishes_platforms_side_by_side_and_both_path_styles(string kind)
     {
         using var test = new TestRepository(kind);
-        await using var repository = test.Open();
+        var repository = test.Open();
         var amd64 = TestImages.Stage(repository, "multi-amd64", "linux/amd64");
         var arm64 = TestImages.Stage(repository, "multi-arm64", "linux/arm64/v8");
         var primary = RepositoryLayout.TagPath("docker.io", "library/multi", "1.0", null, PathStyle.Osg);
@@ -109,7 +109,7 @@ public sealed class PublishTests
     public async Task Refuses_two_references_on_one_path_naming_both_and_writes_neither(string kind)
     {
         using var test = new TestRepository(kind);
-        await using var repository = test.Open();
+        var repository = test.Open();
         var a = TestImages.Stage(repository, "from-docker-hub");
         var b = TestImages.Stage(repository, "from-ghcr");
 
@@ -134,19 +134,24 @@ public sealed class PublishTests
     public async Task A_bad_change_fails_alone_and_the_rest_of_its_transaction_is_published(string kind)
     {
         using var test = new TestRepository(kind);
-        await using var repository = test.Open();
+        var repository = test.Open();
         var good = TestImages.Stage(repository, "good");
         var missing = TestImages.Digest("never-added");
 
-        var result = await repository.ApplyAsync(
+        RepositoryChange[] changes =
             [good,
              new SetTag("org/missing:1", missing),                       // fails while applying: aborts, the rest retried
              new SetTag("../outside:1", good.Metadata.ConfigDigest),     // refused before anything is written
              new SetTag(".images/ab/x:1", good.Metadata.ConfigDigest),
-             new SetTag("org/good:1", good.Metadata.ConfigDigest)],
-            null,
-            Ct);
+             new SetTag("org/good:1", good.Metadata.ConfigDigest)];
+        var progress = new List<PublishProgress>();
+        var result = await repository.ApplyAsync(changes, new SynchronousProgress(progress), Ct);
 
+        // One outcome per change, in the order given; progress only counts outcomes that are final (never goes back).
+        Assert.Equal(changes, result.Outcomes.Select(o => o.Change));
+        Assert.Equal([true, false, false, false, true], result.Outcomes.Select(o => o.Applied));
+        Assert.Equal([1, 2, 3, 4, 5], progress.Select(p => p.Done));
+        Assert.All(progress, p => Assert.Equal(5, p.Total));
         Assert.Equal(3, result.Failed.Count);
         var notPublished = Assert.IsType<ImageNotPublishedException>(result.Failed.Single(f => f.Error is ImageNotPublishedException).Error);
         Assert.Equal(missing, notPublished.ConfigDigest);
@@ -165,14 +170,14 @@ public sealed class PublishTests
         var clock = new ManualTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
         // Each test image declares 100 bytes: at most 250 bytes per transaction gives transactions of 2, 2 and 1 images.
-        await using (var bySize = test.Open(clock, o => o.MaxBytesPerTransaction = 250))
         {
+            var bySize = test.Open(clock, o => o.MaxBytesPerTransaction = 250);
             Assert.Equal(3, await CountCommitsAsync(bySize, "size", 5, null));
             Assert.Equal(5, (await bySize.ReadStateAsync(Ct)).Tags.Count);
         }
 
         // Every image takes 31 minutes against a 30-minute bound: after each image the rest goes to a new transaction.
-        await using var byTime = test.Open(clock, o => o.MaxTransactionTime = TimeSpan.FromMinutes(30));
+        var byTime = test.Open(clock, o => o.MaxTransactionTime = TimeSpan.FromMinutes(30));
         Assert.Equal(4, await CountCommitsAsync(byTime, "time", 3, () => clock.Advance(TimeSpan.FromMinutes(31))));
         var state = await byTime.ReadStateAsync(Ct);
         Assert.Equal(8, state.Tags.Count);
@@ -214,7 +219,7 @@ public sealed class PublishTests
     public async Task Batches_transactions_by_image_count_and_republishing_an_image_only_adds_its_sources(string kind)
     {
         using var test = new TestRepository(kind);
-        await using var repository = test.Open(configure: o => o.MaxImagesPerTransaction = 2);
+        var repository = test.Open(configure: o => o.MaxImagesPerTransaction = 2);
         var changes = new List<RepositoryChange>();
         for (var i = 0; i < 5; i++)
         {
@@ -253,7 +258,7 @@ public sealed class PublishTests
     public async Task Refuses_a_staged_tree_that_is_not_from_the_staging_directory()
     {
         using var test = new TestRepository(TestRepository.Directory);
-        await using var repository = test.Open();
+        var repository = test.Open();
         var elsewhere = Directory.CreateTempSubdirectory("not-staging").FullName;
         try
         {
@@ -272,7 +277,7 @@ public sealed class PublishTests
     public async Task Refuses_to_write_a_tag_through_a_symlinked_directory()
     {
         using var test = new TestRepository(TestRepository.Directory);
-        await using var repository = test.Open();
+        var repository = test.Open();
         var add = TestImages.Stage(repository, "base");
         Assert.Empty((await repository.ApplyAsync([add, new SetTag("org/base:1", add.Metadata.ConfigDigest)], null, Ct)).Failed);
 

@@ -62,18 +62,41 @@ public sealed class RepositoryLayoutTests
     [Fact]
     public void Finds_two_references_on_one_path_and_names_both()
     {
-        var collisions = RepositoryLayout.FindCollisions(
-        [
-            new("docker.io/org/tool:1", "org/tool:1"),
-            new("ghcr.io/org/tool:1", "org/tool:1"),
-            new("docker.io/org/tool:1", "org/tool:1"), // the same reference twice is a duplicate, not a collision
-            new("quay.io/org/other:1", "org/other:1"),
-        ]);
+        var claims = new TagPathClaims<string>();
+        var collisions = new List<TagPathCollision>();
+        foreach (var (reference, path) in new[]
+        {
+            ("docker.io/org/tool:1", "org/tool:1"),
+            ("ghcr.io/org/tool:1", "org/tool:1"),
+            ("docker.io/org/tool:1", "org/tool:1"), // the same reference twice is a duplicate, not a collision
+            ("quay.io/org/other:1", "org/other:1"),
+            ("quay.io/org/tool:1", "org/tool:1"),   // a third collides with the first, which keeps the path
+        })
+        {
+            if (!claims.TryClaim(path, reference, out var first))
+            {
+                collisions.Add(new TagPathCollision(path, first, reference));
+            }
+        }
 
-        var collision = Assert.Single(collisions);
+        Assert.Equal(2, collisions.Count);
+        var collision = collisions[0];
         Assert.Equal(("org/tool:1", "docker.io/org/tool:1", "ghcr.io/org/tool:1"), (collision.TagPath, collision.FirstReference, collision.SecondReference));
         Assert.Contains("docker.io/org/tool:1", collision.Message, StringComparison.Ordinal);
         Assert.Contains("ghcr.io/org/tool:1", collision.Message, StringComparison.Ordinal);
+        Assert.Equal(("docker.io/org/tool:1", "quay.io/org/tool:1"), (collisions[1].FirstReference, collisions[1].SecondReference));
+    }
+
+    [Fact]
+    public void A_claim_by_the_same_owner_is_not_a_collision()
+    {
+        var claims = new TagPathClaims<(string Reference, string Image)>((a, b) => a.Image == b.Image);
+
+        Assert.True(claims.TryClaim("org/tool:1", ("docker.io/org/tool:1", "sha256:a"), out _));
+        Assert.True(claims.TryClaim("org/tool:1", ("ghcr.io/org/tool:1", "sha256:a"), out _));
+        Assert.False(claims.TryClaim("org/tool:1", ("quay.io/org/tool:1", "sha256:b"), out var holder));
+        Assert.Equal("docker.io/org/tool:1", holder.Reference);
+        Assert.True(claims.TryClaim("org/tool:2", ("quay.io/org/tool:1", "sha256:b"), out _));
     }
 
     [Theory]

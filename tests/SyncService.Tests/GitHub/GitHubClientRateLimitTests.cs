@@ -21,16 +21,8 @@ public sealed class GitHubClientRateLimitTests
         Assert.Equal(0, test.Client.RateLimitRemaining);
 
         var second = test.GetListAsync();
-        var wait = await test.NextWaitAsync();
-
-        Assert.Equal(TimeSpan.FromSeconds(90), wait);
-        Assert.False(second.IsCompleted);
-        Assert.Single(test.Fake.Requests); // nothing sent while waiting
-        test.Time.Advance(TimeSpan.FromSeconds(90));
-        var file = await RateLimited.FinishAsync(second);
-        Assert.NotNull(file);
-        Assert.Equal(List, file.Text);
-        Assert.Equal(2, test.Fake.Requests.Count);
+        await test.WaitsAsync(TimeSpan.FromSeconds(90), second);
+        await test.ReadsTheListAsync(second, requests: 2);
     }
 
     [Fact]
@@ -41,69 +33,36 @@ public sealed class GitHubClientRateLimitTests
         test.Fake.RateLimitReset = Start.AddSeconds(30);
 
         var call = test.GetListAsync();
-        var wait = await test.NextWaitAsync();
-        Assert.Equal(TimeSpan.FromSeconds(30), wait);
-        test.Time.Advance(wait);
-        var file = await RateLimited.FinishAsync(call);
-
-        Assert.NotNull(file);
-        Assert.Equal(List, file.Text);
-        Assert.Equal(2, test.Fake.Requests.Count);
+        await test.WaitsAsync(TimeSpan.FromSeconds(30), call);
+        await test.ReadsTheListAsync(call, requests: 2);
     }
 
-    [Fact]
-    public async Task A_secondary_rate_limit_waits_for_retry_after()
+    public static TheoryData<int, string, string, int, int?> LimitAnswers => new()
     {
-        await using var test = await RateLimited.StartAsync();
-        test.FailFirstRequest(403, new Dictionary<string, string> { ["retry-after"] = "7" },
-            "{\"message\":\"You have exceeded a secondary rate limit. Please wait a few minutes before you try again.\"}");
+        // What the first answer says, how long the client waits before asking again, and its budget while it waits:
+        // a secondary limit (403, then 429) with retry-after; a 429 with a spent primary budget.
+        { 403, "retry-after=7", "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.", 7, null },
+        { 429, "retry-after=42", "You have exceeded a secondary rate limit.", 42, null },
+        { 429, "x-ratelimit-remaining=0,x-ratelimit-reset=" + Start.AddSeconds(120).ToUnixTimeSeconds(), "API rate limit exceeded", 120, 0 },
+    };
 
-        var call = test.GetListAsync();
-        var wait = await test.NextWaitAsync();
-        Assert.Equal(TimeSpan.FromSeconds(7), wait);
-        test.Time.Advance(wait);
-
-        var file = await RateLimited.FinishAsync(call);
-        Assert.NotNull(file);
-        Assert.Equal(List, file.Text);
-        Assert.Equal(2, test.Fake.Requests.Count);
-    }
-
-    [Fact]
-    public async Task A_429_secondary_limit_waits_for_retry_after_then_succeeds()
+    [Theory]
+    [MemberData(nameof(LimitAnswers))]
+    public async Task A_rate_limit_answer_makes_the_client_wait_as_it_says_then_succeed(int status, string headers, string message, int waitSeconds, int? remainingWhileWaiting)
     {
         await using var test = await RateLimited.StartAsync(o => o.Branch = "main");
-        test.FailFirstRequest(429, new Dictionary<string, string> { ["retry-after"] = "42" }, "{\"message\":\"You have exceeded a secondary rate limit.\"}");
+        var answer = headers.Split(',').Select(h => h.Split('=')).ToDictionary(h => h[0], h => h[1]);
+        test.FailFirstRequest(status, answer, $"{{\"message\":\"{message}\"}}");
 
         var call = test.GetListAsync();
-        var wait = await test.NextWaitAsync();
-
-        Assert.Equal(TimeSpan.FromSeconds(42), wait);
-        Assert.False(call.IsCompleted);
-        Assert.Single(test.Fake.Requests);
-        test.Time.Advance(wait);
-        var file = await RateLimited.FinishAsync(call);
-        Assert.Equal("python:3.12\n", file!.Text);
-        Assert.Equal(2, test.Fake.Requests.Count);
-    }
-
-    [Fact]
-    public async Task A_429_with_a_spent_primary_budget_waits_until_x_ratelimit_reset()
-    {
-        await using var test = await RateLimited.StartAsync();
-        var reset = Start.AddSeconds(120).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
-        test.FailFirstRequest(429, new Dictionary<string, string> { ["x-ratelimit-remaining"] = "0", ["x-ratelimit-reset"] = reset }, "{\"message\":\"API rate limit exceeded\"}");
-
-        var call = test.GetListAsync();
-        var wait = await test.NextWaitAsync();
-
-        Assert.Equal(TimeSpan.FromSeconds(120), wait);
-        Assert.Equal(0, test.Client.RateLimitRemaining);
-        test.Time.Advance(wait);
-        var file = await RateLimited.FinishAsync(call);
-        Assert.NotNull(file);
-        Assert.Equal(List, file.Text);
-        Assert.Equal(2, test.Fake.Requests.Count);
+        await test.WaitsAsync(TimeSpan.FromSeconds(waitSeconds), call, () =>
+        {
+            if (remainingWhileWaiting is { } remaining)
+            {
+                Assert.Equal(remaining, test.Client.RateLimitRemaining);
+            }
+        });
+        await test.ReadsTheListAsync(call, requests: 2);
     }
 
     [Fact]
@@ -128,9 +87,7 @@ public sealed class GitHubClientRateLimitTests
         test.Fake.Intercept = _ => (403, null, "{\"message\":\"You have exceeded a secondary rate limit.\"}");
 
         var call = test.GetListAsync();
-        var wait = await test.NextWaitAsync();
-        Assert.Equal(TimeSpan.FromMinutes(1), wait);
-        test.Time.Advance(wait);
+        await test.WaitsAsync(TimeSpan.FromMinutes(1), call);
         var ex = await Assert.ThrowsAsync<GitHubException>(() => RateLimited.FinishAsync(call));
 
         Assert.True(ex.IsTransient);
@@ -261,8 +218,29 @@ public sealed class GitHubClientRateLimitTests
 
         public Task<GitHubFile?> GetListAsync() => Client.GetFileAsync("images.txt", "main", null, TestContext.Current.CancellationToken);
 
-        /// <summary>The next wait the client starts (it has started when this returns).</summary>
-        public Task<TimeSpan> NextWaitAsync() => Time.NextTimerAsync().WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        /// <summary>
+        /// The client's next wait, after the one request every test here starts with, is <paramref name="expected"/>;
+        /// while it waits <paramref name="call"/> is not done and nothing more is sent (<paramref name="alsoWhileWaiting"/>
+        /// checks more); then the clock moves past it.
+        /// </summary>
+        public async Task WaitsAsync(TimeSpan expected, Task<GitHubFile?> call, Action? alsoWhileWaiting = null)
+        {
+            var wait = await Time.NextTimerAsync().WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+            Assert.Equal(expected, wait);
+            Assert.False(call.IsCompleted);
+            Assert.Single(Fake.Requests);
+            alsoWhileWaiting?.Invoke();
+            Time.Advance(wait);
+        }
+
+        /// <summary><paramref name="call"/> ends with the list's text, after <paramref name="requests"/> requests in all.</summary>
+        public async Task ReadsTheListAsync(Task<GitHubFile?> call, int requests)
+        {
+            var file = await FinishAsync(call);
+            Assert.NotNull(file);
+            Assert.Equal(List, file.Text);
+            Assert.Equal(requests, Fake.Requests.Count);
+        }
 
         public static Task<GitHubFile?> FinishAsync(Task<GitHubFile?> call) => call.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
 

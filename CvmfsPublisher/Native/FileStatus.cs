@@ -1,4 +1,4 @@
-namespace CvmfsImages.Publisher.Publishing;
+namespace CvmfsImages.Publisher.Native;
 
 /// <summary>What statx(2) says about one path (not following a final symlink).</summary>
 internal readonly record struct FileStatus(
