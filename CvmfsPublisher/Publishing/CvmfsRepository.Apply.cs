@@ -119,7 +119,15 @@ public sealed partial class CvmfsRepository
                 break;
             case SetTag setTag:
                 RepositoryLayout.ValidateTagPath(setTag.TagPath);
-                RepositoryLayout.DigestHex(setTag.ConfigDigest);
+                RepositoryLayout.RequireImageKey(setTag.ConfigDigest);
+                break;
+            case AdoptImage adopt:
+                ValidateMetadata(adopt.Metadata);
+                if (adopt.Metadata.AdoptedFrom is null)
+                {
+                    throw new ArgumentException($"adopting {adopt.Metadata.ConfigDigest} needs AdoptedFrom (the directory to adopt)", nameof(change));
+                }
+
                 break;
             case RemoveTag removeTag:
                 RepositoryLayout.ValidateTagPath(removeTag.TagPath);
@@ -138,6 +146,11 @@ public sealed partial class CvmfsRepository
     {
         ArgumentNullException.ThrowIfNull(metadata);
         RepositoryLayout.DigestHex(metadata.ConfigDigest);
+        if (metadata.AdoptedFrom is { } adopted && RepositoryLayout.KeyOfDirectory(adopted) is null)
+        {
+            throw new ArgumentException($"metadata for {metadata.ConfigDigest}: '{RepositoryLayout.Printable(adopted)}' is not an image directory (.images/xx/<62 hex> or .images/sha256:xx/<62 hex>)", nameof(metadata));
+        }
+
         if (metadata.SchemaVersion != 1)
         {
             throw new ArgumentException($"metadata for {metadata.ConfigDigest} has schemaVersion {metadata.SchemaVersion}; this publisher writes 1", nameof(metadata));
@@ -157,7 +170,19 @@ public sealed partial class CvmfsRepository
         long bytes = 0;
         foreach (var change in valid)
         {
-            if (change is AddImage add)
+            if (change is AdoptImage && images + 1 > options.MaxImagesPerTransaction)
+            {
+                batches.Add(current);
+                current = [];
+                images = 0;
+                bytes = 0;
+            }
+
+            if (change is AdoptImage)
+            {
+                images++;
+            }
+            else if (change is AddImage add)
             {
                 if (images > 0 && (images + 1 > options.MaxImagesPerTransaction || bytes + add.Metadata.Size > options.MaxBytesPerTransaction))
                 {
@@ -337,7 +362,7 @@ public sealed partial class CvmfsRepository
                 snapshot.Tags.TryGetValue(setTag.TagPath, out var old);
                 if (old != digest)
                 {
-                    await session.SetSymlinkAsync(setTag.TagPath, RepositoryLayout.LinkTarget(setTag.TagPath, digest), ct).ConfigureAwait(false);
+                    await session.SetSymlinkAsync(setTag.TagPath, RepositoryLayout.LinkTarget(setTag.TagPath, digest, options.TagLinks, mountPath), ct).ConfigureAwait(false);
                     snapshot.Tags[setTag.TagPath] = digest;
                     LogTagSet(setTag.TagPath, digest);
                     if (old is not null)
@@ -364,9 +389,12 @@ public sealed partial class CvmfsRepository
                 }
 
                 break;
+            case AdoptImage adopt:
+                await AdoptAsync(session, snapshot, adopt, ct).ConfigureAwait(false);
+                break;
             case UpdateMetadata update:
             {
-                var digest = update.Metadata.ConfigDigest;
+                var digest = RepositoryLayout.KeyOf(update.Metadata);
                 if (!snapshot.ImageDirectories.Contains(digest))
                 {
                     throw new ImageNotPublishedException(digest, tagPath: null);
@@ -397,13 +425,16 @@ public sealed partial class CvmfsRepository
                 LogMarkedUnreferenced(digest, now);
             }
         }
+
+        await MarkForeignUnreferencedAsync(session, snapshot, movedAway, ct).ConfigureAwait(false);
     }
 
     private static async Task WriteMetadataAsync(IRepositorySession session, RepositorySnapshot snapshot, ImageMetadata metadata, CancellationToken ct)
     {
-        await session.WriteFileAsync(RepositoryLayout.MetadataFile(metadata.ConfigDigest), MetadataJson.Serialize(metadata), ct).ConfigureAwait(false);
-        snapshot.Metadata[metadata.ConfigDigest] = metadata;
-        snapshot.UnreadableMetadata.Remove(metadata.ConfigDigest);
+        var key = RepositoryLayout.KeyOf(metadata);
+        await session.WriteFileAsync(RepositoryLayout.MetadataFile(key), MetadataJson.Serialize(metadata), ct).ConfigureAwait(false);
+        snapshot.Metadata[key] = metadata;
+        snapshot.UnreadableMetadata.Remove(key);
     }
 
     private static ImageMetadata Stamp(ImageMetadata metadata, DateTimeOffset now) =>
@@ -477,7 +508,8 @@ public sealed partial class CvmfsRepository
         var images = done.Count(a => a.Change is AddImage);
         var tags = done.Count(a => a.Change is SetTag);
         var removed = done.Count(a => a.Change is RemoveTag);
-        return $"cvmfs-images: {images} image(s) added, {tags} tag(s) set, {removed} tag(s) removed";
+        var adopted = done.Count(a => a.Change is AdoptImage);
+        return $"cvmfs-images: {images} image(s) added, {tags} tag(s) set, {removed} tag(s) removed" + (adopted > 0 ? $", {adopted} adopted in place" : string.Empty);
     }
 
     private static string Describe(RepositoryChange change) => change switch
@@ -486,6 +518,7 @@ public sealed partial class CvmfsRepository
         SetTag s => $"tag '{s.TagPath}' -> {s.ConfigDigest}",
         RemoveTag r => $"remove tag '{r.TagPath}'",
         UpdateMetadata u => $"update metadata of {u.Metadata.ConfigDigest}",
+        AdoptImage a => $"adopt {a.Metadata.AdoptedFrom} as {a.Metadata.ConfigDigest}",
         _ => change.GetType().Name,
     };
 

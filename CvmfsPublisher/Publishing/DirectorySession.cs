@@ -44,7 +44,7 @@ internal sealed class DirectorySession : IRepositorySession
         }
 
         Directory.CreateDirectory(trash);
-        var moved = Path.Combine(trash, RepositoryLayout.DigestHex(configDigest));
+        var moved = Path.Combine(trash, RepositoryLayout.KeyName(configDigest));
         Journal(new JournalEntry("trash", relative, Temporary: moved));
         Native.RenameNoReplace(tree.Full(relative), moved);
         return Task.CompletedTask;
