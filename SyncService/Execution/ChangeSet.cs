@@ -13,8 +13,37 @@ internal sealed class ChangeSet(PublishedState published, TimeProvider time)
 {
     private readonly Dictionary<string, ImageMetadata> _updates = new(StringComparer.Ordinal);
     private readonly List<(ReuseDecision Decision, bool TagMoves)> _reuses = [];
+    private readonly Dictionary<string, ImageMetadata> _adoptions = new(StringComparer.Ordinal);
+    private readonly List<(AdoptDecision Decision, bool TagMoves)> _adopts = [];
 
     public IReadOnlyList<(ReuseDecision Decision, bool TagMoves)> Reuses => _reuses;
+
+    /// <summary>Targets adopted in place from OSG's image directories, and whether their tag moves.</summary>
+    public IReadOnlyList<(AdoptDecision Decision, bool TagMoves)> Adoptions => _adopts;
+
+    /// <summary>
+    /// Adopts OSG's directory for a target in place: one <see cref="AdoptImage"/> per directory (sources merged over
+    /// every target that resolved to it) and a tag move where the path points elsewhere.
+    /// </summary>
+    public void Adopt(AdoptDecision adopt)
+    {
+        ArgumentNullException.ThrowIfNull(adopt);
+        var moves = !published.Tags.TryGetValue(adopt.Target.TagPath, out var current) || current != adopt.ImageKey;
+        _adopts.Add((adopt, moves));
+        var top = adopt.TopDigest.ToString();
+        _adoptions[adopt.ImageKey] = _adoptions.TryGetValue(adopt.ImageKey, out var metadata)
+            ? WithSource(metadata, top, adopt.Target.ReferenceText)
+            : new ImageMetadata
+            {
+                ConfigDigest = adopt.Image.Config.Digest.ToString(),
+                ManifestDigest = adopt.Image.ManifestDigest.ToString(),
+                SourceDigests = [top],
+                Sources = [adopt.Target.ReferenceText],
+                Platform = adopt.Target.PlatformText,
+                PublishedAt = time.GetUtcNow(),
+                AdoptedFrom = RepositoryLayout.ImageDirectory(adopt.ImageKey),
+            };
+    }
 
     /// <summary>Points a target at an image already published; records its top digest and reference as sources.</summary>
     public void Reuse(ReuseDecision reuse)
@@ -56,6 +85,8 @@ internal sealed class ChangeSet(PublishedState published, TimeProvider time)
     public IReadOnlyList<RepositoryChange> Final(IReadOnlyList<string> removals)
     {
         var changes = new List<RepositoryChange>();
+        changes.AddRange(_adoptions.Values.Select(m => new AdoptImage(m)));
+        changes.AddRange(_adopts.Where(a => a.TagMoves).Select(a => new SetTag(a.Decision.Target.TagPath, a.Decision.ImageKey) { Reference = a.Decision.Target.ReferenceText }));
         changes.AddRange(_updates.Values.Select(m => new UpdateMetadata(m)));
         changes.AddRange(_reuses.Where(r => r.TagMoves).Select(r => new SetTag(r.Decision.Target.TagPath, r.Decision.ConfigDigest) { Reference = r.Decision.Target.ReferenceText }));
         changes.AddRange(removals.Select(path => new RemoveTag(path)));

@@ -189,6 +189,8 @@ internal sealed partial class SyncEngine
             failures = Failures(await _repository.ApplyAsync(final, null, ct).ConfigureAwait(false));
         }
 
+        await ReportAdoptionsAsync(changes, failures, run, ct).ConfigureAwait(false);
+
         var metadataFailures = failures.Where(f => f.Key is UpdateMetadata).ToDictionary(f => ((UpdateMetadata)f.Key).Metadata.ConfigDigest, f => f.Value, StringComparer.Ordinal);
         foreach (var (reuse, moves) in changes.Reuses)
         {

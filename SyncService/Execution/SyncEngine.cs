@@ -129,6 +129,9 @@ internal sealed partial class SyncEngine
                 case ReuseDecision reuse:
                     changes.Reuse(reuse);
                     break;
+                case AdoptDecision adopt:
+                    changes.Adopt(adopt);
+                    break;
                 case FailDecision fail:
                     Fail(run, fail.Target, fail.Reason);
                     break;
@@ -314,12 +317,12 @@ internal sealed partial class SyncEngine
                 try
                 {
                     // By digest: the tag may move between the HEAD and now; what was resolved is what is published.
-                    var image = await unreachable.CallAsync(
-                        fetch.Target.Reference.Registry,
-                        fetch.Target.Entry.LineNumber,
-                        () => _registry.ResolveImageAsync(fetch.Target.Reference.WithDigest(fetch.TopDigest), fetch.Target.Platform, token),
-                        LogUnreachable).ConfigureAwait(false);
-                    decided = SyncPlanner.Complete(fetch, image, published);
+                    decided = await TryWithoutBlobsAsync(fetch, published, unreachable, token).ConfigureAwait(false)
+                        ?? SyncPlanner.Complete(fetch, await unreachable.CallAsync(
+                            fetch.Target.Reference.Registry,
+                            fetch.Target.Entry.LineNumber,
+                            () => _registry.ResolveImageAsync(fetch.Target.Reference.WithDigest(fetch.TopDigest), fetch.Target.Platform, token),
+                            LogUnreachable).ConfigureAwait(false), published);
                 }
                 catch (Exception ex) when (!token.IsCancellationRequested)
                 {

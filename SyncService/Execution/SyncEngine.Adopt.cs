@@ -1,0 +1,59 @@
+using CvmfsImages.Publisher.Publishing;
+using CvmfsImages.Registry;
+using CvmfsImages.Sync.Planning;
+using Microsoft.Extensions.Logging;
+
+namespace CvmfsImages.Sync.Execution;
+
+/// <summary>Taking over a repository OSG's <c>cvmfs-singularity-sync</c> built: adoption in place.</summary>
+internal sealed partial class SyncEngine
+{
+    /// <summary>
+    /// While the repository holds foreign image directories, a target whose top digest is not settled is first
+    /// resolved to its manifests only (no blob): a config already published is reused, OSG's directory for it is
+    /// adopted; only the rest is resolved in full (config read) for a pull.
+    /// </summary>
+    private async Task<TargetDecision?> TryWithoutBlobsAsync(FetchManifestDecision fetch, PublishedState published, UnreachableRegistries unreachable, CancellationToken ct)
+    {
+        if (published.Foreign.Count == 0)
+        {
+            return null;
+        }
+
+        var manifests = await unreachable.CallAsync(
+            fetch.Target.Reference.Registry,
+            fetch.Target.Entry.LineNumber,
+            () => _registry.ResolveManifestAsync(fetch.Target.Reference.WithDigest(fetch.TopDigest), fetch.Target.Platform, ct),
+            LogUnreachable).ConfigureAwait(false);
+        return SyncPlanner.Complete(fetch, manifests, published) as ReuseDecision as TargetDecision ?? OsgAdoption.Decide(fetch, manifests, published);
+    }
+
+    /// <summary>Reports each adopted target (after the final batch): updated, or failed with the publisher's reason.</summary>
+    private async Task ReportAdoptionsAsync(ChangeSet changes, Dictionary<RepositoryChange, Exception> failures, SyncRun run, CancellationToken ct)
+    {
+        foreach (var (adopt, moves) in changes.Adoptions)
+        {
+            var target = adopt.Target;
+            var error = failures.FirstOrDefault(f => f.Key is AdoptImage a && RepositoryLayout.KeyOf(a.Metadata) == adopt.ImageKey).Value
+                ?? (moves ? failures.FirstOrDefault(f => f.Key is SetTag s && s.TagPath == target.TagPath).Value : null);
+            if (error is not null)
+            {
+                Fail(run, target, "adopting failed: " + Reason(error));
+                continue;
+            }
+
+            var directory = RepositoryLayout.ImageDirectory(adopt.ImageKey);
+            var manifest = adopt.Image.ManifestDigest.ToString();
+            LogImageAdopted(_logger, target.ReferenceText, target.TagPath, directory);
+            run.Add(Result(target, ImageOutcome.Updated, $"adopted in place from {directory} (no download)") with { ManifestDigest = manifest });
+            run.Report(target, ImageStage.Updated);
+            if (moves)
+            {
+                await NotifyPublishedAsync(target, manifest, 0, ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 5050, Level = LogLevel.Information, Message = "Adopted {Reference} at {TagPath} in place: {Directory}, built by OSG's cvmfs-singularity-sync, is its image (no download)")]
+    private static partial void LogImageAdopted(ILogger logger, string reference, string tagPath, string directory);
+}
