@@ -171,17 +171,7 @@ internal sealed partial class SyncEngine
             return;
         }
 
-        for (var i = 0; i < _platforms.Count; i++)
-        {
-            try
-            {
-                protection.Add(TargetBuilder.PathOf(entry.Reference, _style, i == 0 ? null : Suffix(_platforms[i])));
-            }
-            catch (ArgumentException)
-            {
-                // A reference the layout cannot place has no published path to keep.
-            }
-        }
+        Protect(protection, entry.Reference);
     }
 
     private static string Suffix(Platform p) => RepositoryLayout.PlatformSuffix(p.Os, p.Architecture, p.Variant);
@@ -190,7 +180,7 @@ internal sealed partial class SyncEngine
         List<ListEntry> entries, SyncRun run, PathProtection protection, UnreachableRegistries unreachable, CancellationToken ct)
     {
         var globs = entries.Where(e => e.IsGlob).ToList();
-        var expansions = new Dictionary<ListEntry, IReadOnlyList<string>>();
+        var expansions = new Dictionary<ListEntry, IReadOnlyList<ImageReference>>();
         var gate = new Lock();
         await Parallel.ForEachAsync(
             globs,
@@ -202,13 +192,7 @@ internal sealed partial class SyncEngine
                 {
                     var tags = await unreachable.CallAsync(
                         glob.Reference.Registry, glob.LineNumber, () => _registry.ListTagsAsync(glob.Repository, token), LogUnreachable).ConfigureAwait(false);
-                    var (selected, matched) = GlobExpansion.Expand(glob.TagPattern!, tags, _options.MaxTagsPerGlob);
-                    if (matched > selected.Count)
-                    {
-                        LogGlobCut(_logger, glob.LineNumber, glob.Text, matched, selected.Count);
-                        run.Warn($"line {glob.LineNumber}: '{glob.Text}' matches {matched} tags; only the {selected.Count} highest are synced (Sync:MaxTagsPerGlob)");
-                    }
-
+                    var (selected, matched) = SelectTags(glob, tags, run, protection, gate);
                     if (matched == 0)
                     {
                         run.Warn($"line {glob.LineNumber}: '{glob.Text}' matches no tag of {glob.Repository}");
@@ -243,7 +227,7 @@ internal sealed partial class SyncEngine
             }
             else if (expansions.TryGetValue(entry, out var tags))
             {
-                concrete.AddRange(tags.Select(tag => (entry, ImageReference.ForTag(entry.Repository, tag))));
+                concrete.AddRange(tags.Select(reference => (entry, reference)));
             }
         }
 
