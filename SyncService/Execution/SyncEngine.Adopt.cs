@@ -13,9 +13,9 @@ internal sealed partial class SyncEngine
     /// resolved to its manifests only (no blob): a config already published is reused, OSG's directory for it is
     /// adopted; only the rest is resolved in full (config read) for a pull.
     /// </summary>
-    private async Task<TargetDecision?> TryWithoutBlobsAsync(FetchManifestDecision fetch, PublishedState published, UnreachableRegistries unreachable, CancellationToken ct)
+    private async Task<TargetDecision?> TryWithoutBlobsAsync(FetchManifestDecision fetch, PublishedState published, UnreachableRegistries unreachable, bool manifestsOnly, CancellationToken ct)
     {
-        if (published.Foreign.Count == 0)
+        if (published.Foreign.Count == 0 && !manifestsOnly)
         {
             return null;
         }
@@ -25,7 +25,8 @@ internal sealed partial class SyncEngine
             fetch.Target.Entry.LineNumber,
             () => _registry.ResolveManifestAsync(fetch.Target.Reference.WithDigest(fetch.TopDigest), fetch.Target.Platform, ct),
             LogUnreachable).ConfigureAwait(false);
-        return SyncPlanner.Complete(fetch, manifests, published) as ReuseDecision as TargetDecision ?? OsgAdoption.Decide(fetch, manifests, published);
+        var decided = SyncPlanner.Complete(fetch, manifests, published);
+        return decided as ReuseDecision as TargetDecision ?? OsgAdoption.Decide(fetch, manifests, published) ?? (manifestsOnly ? decided : null);
     }
 
     /// <summary>Reports each adopted target (after the final batch): updated, or failed with the publisher's reason.</summary>

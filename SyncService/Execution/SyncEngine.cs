@@ -71,51 +71,7 @@ internal sealed partial class SyncEngine
         var unreachable = new UnreachableRegistries();
         LogSyncStarting(_logger, list.Source, scope.Name, list.Entries.Count);
 
-        // 1. Cross-line checks: the later of two conflicting lines is refused; the earlier keeps the path.
-        var conflicts = ListChecks.FindConflicts(list.Entries, _style);
-        var refusedLines = conflicts.Select(c => c.LineNumber).ToHashSet();
-        foreach (var problem in list.Problems.Concat(conflicts))
-        {
-            LogListProblem(_logger, list.Source, problem.LineNumber, problem.Message);
-        }
-
-        // 2. Scope, and protection for what this pass must not remove.
-        var protection = new PathProtection();
-        var inScope = new List<ListEntry>();
-        foreach (var entry in list.Entries)
-        {
-            if (refusedLines.Contains(entry.LineNumber))
-            {
-                continue;
-            }
-
-            if (scope.Includes(entry))
-            {
-                inScope.Add(entry);
-            }
-            else
-            {
-                Protect(protection, entry);
-            }
-        }
-
-        // 3. Globs, expanded from each registry's full tag list.
-        var concrete = await ExpandAsync(inScope, run, protection, unreachable, ct).ConfigureAwait(false);
-
-        // 4. Targets: one per reference and platform, each with its path; colliding ones refused.
-        var (targets, refused) = TargetBuilder.Build(concrete, _platforms, _style);
-        foreach (var failure in refused)
-        {
-            Fail(run, failure.Target, failure.Reason);
-        }
-
-        // 5. What is published now, and what each reference names now.
-        var published = await _repository.ReadStateAsync(ct).ConfigureAwait(false);
-        var resolutions = await ResolveAsync(targets, run, unreachable, ct).ConfigureAwait(false);
-
-        // 6. The plan; manifests only for what the top digests do not settle.
-        var decisions = SyncPlanner.Plan(targets, resolutions, published);
-        var settled = await CompleteAsync(decisions, published, unreachable, ct).ConfigureAwait(false);
+        var (conflicts, protection, targets, published, settled) = await PlanPassAsync(list, scope, run, unreachable, manifestsOnly: false, ct).ConfigureAwait(false);
 
         var changes = new ChangeSet(published, _time);
         foreach (var decision in settled)
@@ -161,6 +117,60 @@ internal sealed partial class SyncEngine
         LogSyncFinished(_logger, list.Source, current, added, updated, removed, failed, report.Duration.TotalSeconds);
 
         return report;
+    }
+
+    /// <summary>
+    /// Steps 1-6 of a pass: list checks, scope, globs, targets, the published state, resolutions and decisions.
+    /// With <paramref name="manifestsOnly"/> no blob is read (a dry run): a pull's image then has no config bytes.
+    /// </summary>
+    private async Task<PassPlan> PlanPassAsync(ImageList list, SyncScope scope, SyncRun run, UnreachableRegistries unreachable, bool manifestsOnly, CancellationToken ct)
+    {
+        // 1. Cross-line checks: the later of two conflicting lines is refused; the earlier keeps the path.
+        var conflicts = ListChecks.FindConflicts(list.Entries, _style);
+        var refusedLines = conflicts.Select(c => c.LineNumber).ToHashSet();
+        foreach (var problem in list.Problems.Concat(conflicts))
+        {
+            LogListProblem(_logger, list.Source, problem.LineNumber, problem.Message);
+        }
+
+        // 2. Scope, and protection for what this pass must not remove.
+        var protection = new PathProtection();
+        var inScope = new List<ListEntry>();
+        foreach (var entry in list.Entries)
+        {
+            if (refusedLines.Contains(entry.LineNumber))
+            {
+                continue;
+            }
+
+            if (scope.Includes(entry))
+            {
+                inScope.Add(entry);
+            }
+            else
+            {
+                Protect(protection, entry);
+            }
+        }
+
+        // 3. Globs, expanded from each registry's full tag list.
+        var concrete = await ExpandAsync(inScope, run, protection, unreachable, ct).ConfigureAwait(false);
+
+        // 4. Targets: one per reference and platform, each with its path; colliding ones refused.
+        var (targets, refused) = TargetBuilder.Build(concrete, _platforms, _style);
+        foreach (var failure in refused)
+        {
+            Fail(run, failure.Target, failure.Reason);
+        }
+
+        // 5. What is published now, and what each reference names now.
+        var published = await _repository.ReadStateAsync(ct).ConfigureAwait(false);
+        var resolutions = await ResolveAsync(targets, run, unreachable, ct).ConfigureAwait(false);
+
+        // 6. The plan; manifests only for what the top digests do not settle.
+        var decisions = SyncPlanner.Plan(targets, resolutions, published);
+        var settled = await CompleteAsync(decisions, published, unreachable, manifestsOnly, ct).ConfigureAwait(false);
+        return new PassPlan(conflicts, protection, targets, published, settled);
     }
 
     private void Protect(PathProtection protection, ListEntry entry)
@@ -287,7 +297,7 @@ internal sealed partial class SyncEngine
     }
 
     private async Task<List<TargetDecision>> CompleteAsync(
-        IReadOnlyList<TargetDecision> decisions, PublishedState published, UnreachableRegistries unreachable, CancellationToken ct)
+        IReadOnlyList<TargetDecision> decisions, PublishedState published, UnreachableRegistries unreachable, bool manifestsOnly, CancellationToken ct)
     {
         var settled = decisions.ToArray();
         var fetches = settled.Select((d, i) => (Decision: d as FetchManifestDecision, Index: i)).Where(x => x.Decision is not null).ToList();
@@ -301,7 +311,7 @@ internal sealed partial class SyncEngine
                 try
                 {
                     // By digest: the tag may move between the HEAD and now; what was resolved is what is published.
-                    decided = await TryWithoutBlobsAsync(fetch, published, unreachable, token).ConfigureAwait(false)
+                    decided = await TryWithoutBlobsAsync(fetch, published, unreachable, manifestsOnly, token).ConfigureAwait(false)
                         ?? SyncPlanner.Complete(fetch, await unreachable.CallAsync(
                             fetch.Target.Reference.Registry,
                             fetch.Target.Entry.LineNumber,

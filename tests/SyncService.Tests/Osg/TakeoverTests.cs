@@ -197,3 +197,33 @@ public sealed partial class TakeoverTests(AccessLoggedRegistryFixture fixture) :
     [GeneratedRegex("\"GET /v2/([^ ]+)/blobs/")]
     private static partial Regex AccessLogBlobGet();
 }
+
+/// <summary>A glob over a registry that lists hostile tag names: each is refused alone, the pass goes on.</summary>
+public sealed class HostileTagListTests
+{
+    [Fact]
+    public async Task Hostile_tag_names_from_a_registry_are_refused_one_by_one_and_the_pass_goes_on()
+    {
+        var hostile = new[] { "../../../etc", "a b", "x\u0000y", ".hidden", "-dash", new string('a', 200), "tag/with/slash" };
+        var tagList = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object> { ["name"] = "hostile/app", ["tags"] = hostile.Prepend("1").ToArray() });
+        await using var server = CvmfsImages.TestSupport.Http.FakeHttpServer.Start(r => r.Path switch
+        {
+            "/v2/" => new CvmfsImages.TestSupport.Http.FakeResponse(200),
+            "/v2/hostile/app/tags/list" => CvmfsImages.TestSupport.Http.FakeResponse.Text(200, tagList).With("Content-Type", "application/json"),
+            _ => CvmfsImages.TestSupport.Http.FakeResponse.Text(404, """{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}""").With("Content-Type", "application/json"),
+        });
+        using var h = new SyncHarness();
+        h.WriteList($"{server.Authority}/hostile/app:*");
+
+        var (report, _) = await h.SyncAsync();
+
+        var result = Assert.Single(report.Results);
+        Assert.Equal("hostile/app:1", result.TagPath);
+        Assert.Equal(ImageOutcome.Failed, result.Outcome); // the registry has no manifest for it: that image fails, alone
+        Assert.Equal(5, report.Warnings.Count(w => w.Contains("which is not a valid tag", StringComparison.Ordinal)));
+        Assert.Contains(report.Warnings, w => w.Contains("'../../../etc'", StringComparison.Ordinal));
+        Assert.Contains(report.Warnings, w => w.Contains("'x\\u0000y'", StringComparison.Ordinal));
+        Assert.Contains(report.Warnings, w => w.Contains("2 more invalid tag name(s) skipped", StringComparison.Ordinal));
+        Assert.DoesNotContain(Directory.EnumerateFileSystemEntries(h.Root), e => !Path.GetFileName(e).StartsWith('.'));
+    }
+}
