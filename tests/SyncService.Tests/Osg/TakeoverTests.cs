@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using CvmfsImages.Registry;
 using CvmfsImages.Sync.Execution;
@@ -58,6 +59,34 @@ public sealed partial class TakeoverTests(AccessLoggedRegistryFixture fixture) :
         h.WriteList($"{registry.Host}/{ns}/app:1", $"{registry.Host}/{ns}/multi:1", $"{registry.Host}/{ns}/changed:1");
         var listed = new[] { $"{ns}/app:1", $"{ns}/multi:1", $"{ns}/changed:1" };
         AssertEveryTagResolves(root, listed);
+
+        // The dry run: manifests only, nothing written.
+        var logDry = registry.Log.Length;
+        var (dryExit, dryOutput, dryError) = await h.RunCliAsync("migrate", "--dry-run", "--json");
+        Assert.True(dryExit == 0, dryOutput + dryError);
+        using (var dry = JsonDocument.Parse(dryOutput))
+        {
+            var planned = dry.RootElement.GetProperty("tags").EnumerateArray().ToDictionary(t => t.GetProperty("path").GetString()!, t => t);
+            Assert.Equal("adopt", planned[$"{ns}/app:1"].GetProperty("action").GetString());
+            Assert.Equal(appDir.RelativeDirectory, planned[$"{ns}/app:1"].GetProperty("imageDirectory").GetString());
+            Assert.Equal("adopt", planned[$"{ns}/multi:1"].GetProperty("action").GetString());
+            Assert.Equal("republish", planned[$"{ns}/changed:1"].GetProperty("action").GetString());
+            Assert.StartsWith("digest moved upstream", planned[$"{ns}/changed:1"].GetProperty("detail").GetString(), StringComparison.Ordinal);
+            Assert.Equal("unlink", planned[$"{ns}/app:old"].GetProperty("action").GetString());
+            Assert.Equal("unlink", planned[$"{ns}/unlisted:1"].GetProperty("action").GetString());
+            Assert.True(dry.RootElement.GetProperty("bytesToPull").GetInt64() > 0);
+            Assert.Equal(dry.RootElement.GetProperty("bytesToPull").GetInt64(), planned[$"{ns}/changed:1"].GetProperty("bytesToPull").GetInt64());
+            var dirs = dry.RootElement.GetProperty("foreign").EnumerateArray().ToDictionary(d => d.GetProperty("directory").GetString()!, d => d);
+            Assert.Equal("adopted", dirs[appDir.RelativeDirectory].GetProperty("state").GetString());
+            Assert.Equal("unreferenced", dirs[beforeDir.RelativeDirectory].GetProperty("state").GetString());
+            Assert.Equal("unreferenced", dirs[goneDir.RelativeDirectory].GetProperty("state").GetString());
+            Assert.True(dirs[oldDir.RelativeDirectory].GetProperty("removableFrom").GetDateTimeOffset() < DateTimeOffset.UtcNow);
+            Assert.True(dirs[recentDir.RelativeDirectory].GetProperty("removableFrom").GetDateTimeOffset() > DateTimeOffset.UtcNow + TimeSpan.FromHours(46), dirs[recentDir.RelativeDirectory].ToString());
+        }
+
+        Assert.Equal(0, BlobGets(registry.Log[logDry..], ns));
+        Assert.False(File.Exists(Path.Combine(root, appDir.RelativeDirectory + ".json")), "a dry run writes nothing");
+        Assert.NotNull(new FileInfo(Path.Combine(root, $"{ns}/app:old")).LinkTarget);
         var logBefore = registry.Log.Length;
 
         var (report, _) = await h.SyncAsync();
@@ -84,7 +113,7 @@ public sealed partial class TakeoverTests(AccessLoggedRegistryFixture fixture) :
         Assert.True(File.Exists(Path.Combine(root, appDir.RelativeDirectory + ".json")));
         Assert.True(File.Exists(Path.Combine(root, multiDir.RelativeDirectory + ".json")));
         Assert.Equal("changed-after\n", File.ReadAllText(Path.Combine(root, $"{ns}/changed:1", "etc/seed")));
-        Assert.False(File.Exists(Path.Combine(root, $"{ns}/app:old")));
+        Assert.Null(new FileInfo(Path.Combine(root, $"{ns}/app:old")).LinkTarget);
         foreach (var kept in new[] { appDir, multiDir, beforeDir, goneDir, recentDir, oldDir })
         {
             Assert.True(Directory.Exists(kept.LocalDirectory), "a sync pass deletes no image: " + kept.RelativeDirectory);
