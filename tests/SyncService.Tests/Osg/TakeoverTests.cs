@@ -150,6 +150,65 @@ public sealed partial class TakeoverTests(AccessLoggedRegistryFixture fixture) :
     }
 
     [Fact]
+    public async Task Every_listed_tag_resolves_while_a_takeover_pass_is_killed_mid_publish_and_after_the_next()
+    {
+        var registry = fixture.Registry;
+        using var client = new RegistryClient(new RegistryClientOptions());
+        var app = await Image("kill-app").PushAsync(client, $"{registry.Host}/kill/app:1", Ct);
+        var before = await Image("kill-before").PushAsync(client, $"{registry.Host}/kill/changed:1", Ct);
+        using var standIn = new StandInRepository();
+        using var h = new SyncHarness { PublisherSettings = standIn.Settings };
+        await InTransactionAsync(standIn, async () =>
+        {
+            var osg = new OsgRepository(standIn.Tree);
+            await osg.AddImageAsync(app, $"{registry.Host}/kill/app:1", cancellationToken: Ct);
+            await osg.AddImageAsync(before, $"{registry.Host}/kill/changed:1", cancellationToken: Ct);
+        });
+        await Image("kill-after").PushAsync(client, $"{registry.Host}/kill/changed:1", Ct);
+        h.WriteList($"{registry.Host}/kill/app:1", $"{registry.Host}/kill/changed:1");
+        string[] listed = ["kill/app:1", "kill/changed:1"];
+        AssertEveryTagResolves(standIn.Tree, listed);
+
+        // The pass's first publish (the changed image) is held open; the service is killed there (with cvmfs_server).
+        standIn.HoldNextPublish();
+        var psi = new System.Diagnostics.ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var arg in (string[])["exec", Path.Combine(AppContext.BaseDirectory, "cvmfs-image-sync.dll"), "sync", "--once", .. h.CommonArgs()])
+        {
+            psi.ArgumentList.Add(arg);
+        }
+
+        using (var sync = System.Diagnostics.Process.Start(psi)!)
+        {
+            var output = sync.StandardOutput.ReadToEndAsync(Ct);
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+            while (!File.Exists(standIn.HeldFile) && !sync.HasExited && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50, Ct);
+            }
+
+            Assert.True(File.Exists(standIn.HeldFile), "the publish was never reached: " + (sync.HasExited ? await output : "still running"));
+            AssertEveryTagResolves(standIn.Tree, listed);
+            sync.Kill(entireProcessTree: true);
+            await sync.WaitForExitAsync(Ct);
+        }
+
+        AssertEveryTagResolves(standIn.Tree, listed);
+        AssertNoDanglingLink(standIn.Tree);
+
+        // The next pass recovers (aborts what the kill left open) and finishes the takeover.
+        var (report, _) = await h.SyncAsync();
+        Assert.True(report.Succeeded, string.Join("\n", report.Results.Select(r => $"{r.TagPath}: {r.Outcome} {r.Detail}")));
+        AssertEveryTagResolves(standIn.Tree, listed);
+        AssertNoDanglingLink(standIn.Tree);
+        Assert.Equal("kill-after\n", File.ReadAllText(Path.Combine(standIn.Tree, "kill/changed:1/etc/seed")));
+        Assert.Contains(report.Results, r => r.TagPath == "kill/app:1" && r.Detail?.StartsWith("adopted in place", StringComparison.Ordinal) == true);
+    }
+
+    [Fact]
     public async Task A_150_tag_glob_publishes_150_and_a_cap_of_10_unpublishes_none()
     {
         var registry = fixture.Registry;
