@@ -60,6 +60,13 @@ public sealed partial class TakeoverTests(AccessLoggedRegistryFixture fixture) :
         var listed = new[] { $"{ns}/app:1", $"{ns}/multi:1", $"{ns}/changed:1" };
         AssertEveryTagResolves(root, listed);
 
+        // status reads OSG's layout: its tags, its directories and their GC dates.
+        var (_, statusOutput, _) = await h.RunCliAsync("status");
+        Assert.Contains(appDir.RelativeDirectory, statusOutput, StringComparison.Ordinal);
+        Assert.Contains("OSG's, not adopted", statusOutput, StringComparison.Ordinal);
+        Assert.Contains("6 image directories without metadata of ours", statusOutput, StringComparison.Ordinal);
+        Assert.Contains($"{oldDir.RelativeDirectory}: unreferenced since", statusOutput, StringComparison.Ordinal);
+
         // The dry run: manifests only, nothing written.
         var logDry = registry.Log.Length;
         var (dryExit, dryOutput, dryError) = await h.RunCliAsync("migrate", "--dry-run", "--json");
