@@ -191,7 +191,7 @@ internal sealed partial class SyncEngine
 
         await ReportAdoptionsAsync(changes, failures, run, ct).ConfigureAwait(false);
 
-        var metadataFailures = failures.Where(f => f.Key is UpdateMetadata).ToDictionary(f => ((UpdateMetadata)f.Key).Metadata.ConfigDigest, f => f.Value, StringComparer.Ordinal);
+        var metadataFailures = failures.Where(f => f.Key is UpdateMetadata).ToDictionary(f => RepositoryLayout.KeyOf(((UpdateMetadata)f.Key).Metadata), f => f.Value, StringComparer.Ordinal);
         foreach (var (reuse, moves) in changes.Reuses)
         {
             var target = reuse.Target;
