@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using CvmfsImages.Registry;
+using CvmfsImages.Sync.CommandLine;
 using CvmfsImages.Sync.Execution;
 using CvmfsImages.TestSupport;
 using CvmfsImages.TestSupport.Images;
@@ -206,13 +207,18 @@ public sealed partial class TakeoverTests(AccessLoggedRegistryFixture fixture) :
         AssertEveryTagResolves(standIn.Tree, listed);
         AssertNoDanglingLink(standIn.Tree);
 
-        // The next pass recovers (aborts what the kill left open) and finishes the takeover.
-        var (report, _) = await h.SyncAsync();
-        Assert.True(report.Succeeded, string.Join("\n", report.Results.Select(r => $"{r.TagPath}: {r.Outcome} {r.Detail}")));
+        // The next run (`migrate`: one sync pass) recovers, aborting what the kill left open, and finishes the takeover.
+        var (usage, _, usageError) = await h.RunCliAsync("migrate", "--json");
+        Assert.Equal(ExitCodes.Usage, usage);
+        Assert.Contains("--json needs --dry-run", usageError, StringComparison.Ordinal);
+        var (exit, migrated, error) = await h.RunCliAsync("migrate");
+        Assert.True(exit == 0, migrated + error);
+        Assert.Contains("migrate: 1 adopted in place", migrated, StringComparison.Ordinal);
         AssertEveryTagResolves(standIn.Tree, listed);
         AssertNoDanglingLink(standIn.Tree);
         Assert.Equal("kill-after\n", File.ReadAllText(Path.Combine(standIn.Tree, "kill/changed:1/etc/seed")));
-        Assert.Contains(report.Results, r => r.TagPath == "kill/app:1" && r.Detail?.StartsWith("adopted in place", StringComparison.Ordinal) == true);
+        var (again, _) = await h.SyncAsync();
+        Assert.All(again.Results, r => Assert.Equal(ImageOutcome.Current, r.Outcome));
     }
 
     [Fact]
