@@ -41,6 +41,19 @@ public sealed partial class CvmfsRepository
         }
     }
 
+    /// <summary>
+    /// A link that is no tag but names one of this repository's image directories under another absolute prefix
+    /// (<c>/cvmfs/&lt;repo&gt;/.images/xx/yyyy</c> in a copy whose <c>Publisher:MountPath</c> is not set to it).
+    /// </summary>
+    private static void NoteLinkedElsewhere(RepositorySnapshot snapshot, string tagPath, string target)
+    {
+        var at = target.LastIndexOf("/" + RepositoryLayout.ImagesDirectory + "/", StringComparison.Ordinal);
+        if (target.StartsWith('/') && at >= 0 && RepositoryLayout.KeyOfDirectory(target[(at + 1)..].TrimEnd('/')) is { } key)
+        {
+            snapshot.LinkedElsewhere.TryAdd(key, tagPath + " -> " + target);
+        }
+    }
+
     /// <summary>Whether the foreign image <paramref name="key"/> is unreferenced and past its grace period.</summary>
     private bool ForeignDue(RepositorySnapshot snapshot, string key, DateTimeOffset now) =>
         snapshot.IsForeign(key) && !snapshot.IsReferenced(key) && snapshot.ForeignSince(key) is { } since && now - since >= options.GcGracePeriod;

@@ -70,10 +70,20 @@ public sealed partial class CvmfsRepository
     private GcPlan Plan(RepositorySnapshot snapshot, DateTimeOffset now)
     {
         var plan = new GcPlan();
+        if (snapshot.LinkedElsewhere.Count > 0)
+        {
+            LogLinkedElsewhere(snapshot.LinkedElsewhere.Count, snapshot.LinkedElsewhere.Values.Order(StringComparer.Ordinal).First(), mountPath);
+        }
+
         var all = snapshot.ImageDirectories.Union(snapshot.Metadata.Keys).Except(snapshot.UnreadableMetadata).Order(StringComparer.Ordinal);
         foreach (var digest in all)
         {
             snapshot.Metadata.TryGetValue(digest, out var metadata);
+            if (!snapshot.IsReferenced(digest) && snapshot.LinkedElsewhere.ContainsKey(digest))
+            {
+                continue; // an absolute link through another mount path names it: kept (LogLinkedElsewhere says why)
+            }
+
             if (snapshot.IsReferenced(digest))
             {
                 if (metadata?.UnreferencedSince is not null)
@@ -143,7 +153,7 @@ public sealed partial class CvmfsRepository
             foreach (var digest in chunk)
             {
                 snapshot.Metadata.TryGetValue(digest, out var metadata);
-                var stillDue = !snapshot.IsReferenced(digest) &&
+                var stillDue = !snapshot.IsReferenced(digest) && !snapshot.LinkedElsewhere.ContainsKey(digest) &&
                                (!snapshot.ImageDirectories.Contains(digest) || ForeignDue(snapshot, digest, now) ||
                                 (metadata?.UnreferencedSince is { } since && now - since >= options.GcGracePeriod));
                 if (!stillDue)

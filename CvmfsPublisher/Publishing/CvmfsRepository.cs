@@ -182,6 +182,7 @@ public sealed partial class CvmfsRepository : IAsyncDisposable
                 }
                 else
                 {
+                    NoteLinkedElsewhere(snapshot, relative, target);
                     LogForeignLink(relative, target);
                 }
             }

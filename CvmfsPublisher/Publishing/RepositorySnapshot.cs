@@ -27,6 +27,12 @@ internal sealed class RepositorySnapshot
     /// <summary>The record is there but unreadable: no foreign image is due, and it is not rewritten, until it is fixed.</summary>
     public bool ForeignClockUnreadable { get; set; }
 
+    /// <summary>
+    /// Image keys that absolute links name through another mount path than <c>Publisher:MountPath</c> (a copy of
+    /// OSG's repository with the setting left out): not tags, but GC keeps what they name, and says why.
+    /// </summary>
+    public Dictionary<string, string> LinkedElsewhere { get; } = new(StringComparer.Ordinal);
+
     public bool IsReferenced(string configDigest) => Tags.ContainsValue(configDigest);
 
     /// <summary>An image directory with no metadata of ours (OSG's, or one of ours never completed).</summary>

@@ -78,7 +78,7 @@ public sealed class ForeignImageTests
 
         Assert.Equal(["sha256:" + old.Hash], first.Removed);
         Assert.Equal(["sha256:" + unseen.Hash], first.MarkedUnreferenced);
-        Assert.Equal(["sha256:" + recent.Hash, "sha256:" + unseen.Hash], first.Waiting.Order(StringComparer.Ordinal));
+        Assert.Equal(new[] { "sha256:" + recent.Hash, "sha256:" + unseen.Hash }.Order(StringComparer.Ordinal), first.Waiting.Order(StringComparer.Ordinal));
         Assert.False(Directory.Exists(old.LocalDirectory));
         foreach (var kept in new[] { linked, linkedMulti, recent, unseen })
         {
@@ -265,6 +265,31 @@ public sealed class ForeignImageTests
         Assert.Equal(Start + TimeSpan.FromHours(5), state.Foreign["sha256:" + dir.Hash].UnreferencedSince);
         Assert.Equal(OsgRepository.MissingLinksJson([new(dir.LinkTarget, (Start + TimeSpan.FromHours(5)).ToUnixTimeSeconds())]), File.ReadAllText(osg.MissingLinksFile));
         AssertNoDanglingLink(test.TreeRoot);
+    }
+
+    [Fact]
+    public async Task A_copy_read_without_its_mount_path_keeps_every_directory_its_links_name()
+    {
+        // A directory-backend copy of OSG's repository whose links still say /cvmfs/<repo>, Publisher:MountPath not set.
+        using var test = new TestRepository(TestRepository.Directory);
+        var osg = new OsgRepository(test.TreeRoot, "/cvmfs/singularity.opensciencegrid.org");
+        var linked = await osg.AddImageAsync(Image("copy-linked"), "osg/app:1", cancellationToken: Ct);
+        var unlinked = await osg.AddUnlinkedImageAsync(Image("copy-unlinked"), cancellationToken: Ct);
+        osg.AddMissingLink(unlinked, Start - TimeSpan.FromDays(30));
+        await using (var misconfigured = test.Open(new ManualTimeProvider(Start + TimeSpan.FromDays(30))))
+        {
+            Assert.Empty((await misconfigured.ReadStateAsync(Ct)).Tags);
+            var result = await misconfigured.CollectGarbageAsync(dryRun: false, Ct);
+
+            // The linked one is kept for its link; OSG's clock names other paths, so it is not trusted: the clock starts now.
+            Assert.Empty(result.Removed);
+            Assert.Equal(["sha256:" + unlinked.Hash], result.MarkedUnreferenced);
+            Assert.True(Directory.Exists(linked.LocalDirectory));
+            Assert.True(Directory.Exists(unlinked.LocalDirectory));
+        }
+
+        await using var configured = test.Open(new ManualTimeProvider(Start + TimeSpan.FromDays(30)), o => o.MountPath = "/cvmfs/singularity.opensciencegrid.org");
+        Assert.Equal("sha256:" + linked.Hash, (await configured.ReadStateAsync(Ct)).Tags["osg/app:1"]);
     }
 
     [Theory]
