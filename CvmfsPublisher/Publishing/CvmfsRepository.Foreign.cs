@@ -161,7 +161,9 @@ public sealed partial class CvmfsRepository
             throw new InvalidOperationException($"'{RepositoryLayout.MetadataFile(key)}' is there but unreadable; refusing to replace it");
         }
 
-        var (bytes, entries) = await Task.Run(() => MeasureTree(backend.Tree.Full(RepositoryLayout.ImageDirectory(key)), ct), ct).ConfigureAwait(false);
+        var (bytes, entries) = adopt.Metadata is { Size: 0, Files: 0 }
+            ? await Task.Run(() => MeasureTree(backend.Tree.Full(RepositoryLayout.ImageDirectory(key)), ct), ct).ConfigureAwait(false)
+            : (adopt.Metadata.Size, adopt.Metadata.Files);
         var metadata = adopt.Metadata with
         {
             Size = bytes,
@@ -175,6 +177,21 @@ public sealed partial class CvmfsRepository
         {
             await WriteForeignClocksAsync(session, snapshot, (true, false), ct).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// The size (bytes of regular files) and entry count of an image directory, walked without following a link and
+    /// without the lock: for <see cref="AdoptImage"/> metadata measured before its transaction opens, so that the
+    /// transaction stays short (a tree of OSG's can hold a million entries).
+    /// </summary>
+    public Task<(long Bytes, long Entries)> MeasureImageAsync(string imageKey, CancellationToken ct)
+    {
+        RepositoryLayout.RequireImageKey(imageKey);
+        RequireTree();
+        var directory = backend.Tree.Full(RepositoryLayout.ImageDirectory(imageKey));
+        return Task.Run(() => Native.LStat(directory) is { IsDirectory: true }
+            ? MeasureTree(directory, ct)
+            : throw new DirectoryNotFoundException($"'{directory}' is not a directory"), ct);
     }
 
     /// <summary>Bytes of regular files and entries below <paramref name="root"/>; never follows a link.</summary>

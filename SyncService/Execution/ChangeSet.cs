@@ -81,6 +81,13 @@ internal sealed class ChangeSet(PublishedState published, TimeProvider time)
         return changes;
     }
 
+    /// <summary>OSG's directories to adopt, by image key.</summary>
+    public IReadOnlyCollection<string> AdoptedKeys => _adoptions.Keys;
+
+    /// <summary>Records the measured size and entry count of a directory to adopt.</summary>
+    public void Measured(string imageKey, long bytes, long entries) =>
+        _adoptions[imageKey] = _adoptions[imageKey] with { Size = bytes, Files = entries };
+
     /// <summary>Metadata updates and tag moves onto existing images, then the removals.</summary>
     public IReadOnlyList<RepositoryChange> Final(IReadOnlyList<string> removals)
     {

@@ -29,6 +29,33 @@ internal sealed partial class SyncEngine
         return decided as ReuseDecision as TargetDecision ?? OsgAdoption.Decide(fetch, manifests, published) ?? (manifestsOnly ? decided : null);
     }
 
+    /// <summary>
+    /// Measures OSG's directories to adopt (size, entries) before any transaction opens, a few at a time; one that
+    /// cannot be measured is left to the publisher, which measures it in the transaction.
+    /// </summary>
+    private async Task MeasureAdoptionsAsync(ChangeSet changes, CancellationToken ct)
+    {
+        var measured = new System.Collections.Concurrent.ConcurrentDictionary<string, (long, long)>(StringComparer.Ordinal);
+        await Parallel.ForEachAsync(
+            changes.AdoptedKeys.ToList(),
+            new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrentPulls, CancellationToken = ct },
+            async (key, token) =>
+            {
+                try
+                {
+                    measured[key] = await _repository.MeasureImageAsync(key, token).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    LogMeasureFailed(_logger, ex, RepositoryLayout.ImageDirectory(key));
+                }
+            }).ConfigureAwait(false);
+        foreach (var (key, (bytes, entries)) in measured)
+        {
+            changes.Measured(key, bytes, entries);
+        }
+    }
+
     /// <summary>Reports each adopted target (after the final batch): updated, or failed with the publisher's reason.</summary>
     private async Task ReportAdoptionsAsync(ChangeSet changes, Dictionary<RepositoryChange, Exception> failures, SyncRun run, CancellationToken ct)
     {
@@ -57,4 +84,7 @@ internal sealed partial class SyncEngine
 
     [LoggerMessage(EventId = 5050, Level = LogLevel.Information, Message = "Adopted {Reference} at {TagPath} in place: {Directory}, built by OSG's cvmfs-singularity-sync, is its image (no download)")]
     private static partial void LogImageAdopted(ILogger logger, string reference, string tagPath, string directory);
+
+    [LoggerMessage(EventId = 5052, Level = LogLevel.Warning, Message = "Could not measure {Directory} before adopting it; the publisher measures it in its transaction")]
+    private static partial void LogMeasureFailed(ILogger logger, Exception error, string directory);
 }

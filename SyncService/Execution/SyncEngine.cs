@@ -98,6 +98,8 @@ internal sealed partial class SyncEngine
             }
         }
 
+        await MeasureAdoptionsAsync(changes, ct).ConfigureAwait(false);
+
         // 7. New images: pull and flatten with bounded concurrency, published in batches as they are staged.
         var pulls = settled.OfType<PullDecision>().GroupBy(p => p.ConfigDigest, StringComparer.Ordinal).ToList();
         await PullAndPublishAsync(pulls, changes, run, ct).ConfigureAwait(false);

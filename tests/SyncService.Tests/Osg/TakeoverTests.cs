@@ -120,6 +120,16 @@ public sealed partial class TakeoverTests(AccessLoggedRegistryFixture fixture) :
         Assert.Equal(multiDir.LinkTarget, new FileInfo(Path.Combine(root, $"{ns}/multi:1")).LinkTarget);
         Assert.True(File.Exists(Path.Combine(root, appDir.RelativeDirectory + ".json")));
         Assert.True(File.Exists(Path.Combine(root, multiDir.RelativeDirectory + ".json")));
+        using (var metadata = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(root, appDir.RelativeDirectory + ".json"))))
+        {
+            Assert.Equal(appDir.RelativeDirectory, metadata.RootElement.GetProperty("adoptedFrom").GetString());
+            Assert.Equal(app.ConfigDigest.ToString(), metadata.RootElement.GetProperty("configDigest").GetString());
+            Assert.Equal(app.Digest.ToString(), metadata.RootElement.GetProperty("manifestDigest").GetString());
+            Assert.Equal("linux/amd64", metadata.RootElement.GetProperty("platform").GetString());
+            Assert.Equal(Directory.EnumerateFileSystemEntries(appDir.LocalDirectory, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }).LongCount(), metadata.RootElement.GetProperty("files").GetInt64());
+            Assert.True(metadata.RootElement.GetProperty("size").GetInt64() > 0);
+        }
+
         Assert.Equal("changed-after\n", File.ReadAllText(Path.Combine(root, $"{ns}/changed:1", "etc/seed")));
         Assert.Null(new FileInfo(Path.Combine(root, $"{ns}/app:old")).LinkTarget);
         foreach (var kept in new[] { appDir, multiDir, beforeDir, goneDir, recentDir, oldDir })
