@@ -111,7 +111,8 @@ internal sealed class OsgMissingLinks
         return directory.StartsWith(prefix, StringComparison.Ordinal) ? RepositoryLayout.KeyOfDirectory(directory[prefix.Length..].TrimEnd('/')) : null;
     }
 
-    // json.dumps of a str with ensure_ascii=True.
+    // json.dumps of a str with ensure_ascii=True. TestSupport's OsgRepository has its own copy on purpose: the tests
+    // compare this writer's bytes with that one's, so they must not share the code.
     private static string PythonString(string value)
     {
         var text = new StringBuilder("\"");
