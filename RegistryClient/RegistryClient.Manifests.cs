@@ -57,7 +57,18 @@ public sealed partial class RegistryClient
     /// Resolves the reference for a platform: an index is followed to the platform's manifest (an error lists the
     /// platforms it offers); a single manifest must be for that platform. The config is fetched and verified.
     /// </summary>
-    public async Task<ResolvedImage> ResolveImageAsync(ImageReference reference, Platform platform, CancellationToken cancellationToken)
+    public Task<ResolvedImage> ResolveImageAsync(ImageReference reference, Platform platform, CancellationToken cancellationToken) =>
+        ResolveAsync(reference, platform, readConfig: true, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="ResolveImageAsync"/>, but reads no blob: the manifests only. <see cref="ResolvedImage.ConfigBytes"/>
+    /// is empty, and a single manifest's platform is taken as <paramref name="platform"/> unchecked (its config says it).
+    /// For deciding about content that is already published (its layers are known) without a download.
+    /// </summary>
+    public Task<ResolvedImage> ResolveManifestAsync(ImageReference reference, Platform platform, CancellationToken cancellationToken) =>
+        ResolveAsync(reference, platform, readConfig: false, cancellationToken);
+
+    private async Task<ResolvedImage> ResolveAsync(ImageReference reference, Platform platform, bool readConfig, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reference);
         ArgumentNullException.ThrowIfNull(platform);
@@ -78,6 +89,14 @@ public sealed partial class RegistryClient
         }
 
         var (config, layers) = ParseManifest(manifest, reference);
+        if (!readConfig)
+        {
+            return new ResolvedImage(reference, top.Digest, manifest.Digest, chosen ?? platform, config, ReadOnlyMemory<byte>.Empty, layers)
+            {
+                ManifestMediaType = manifest.MediaType,
+            };
+        }
+
         var configBytes = await ReadSmallBlobAsync(reference.Repository, config, MaxConfigBytes, cancellationToken);
         var configPlatform = ParseConfigPlatform(configBytes, reference);
         if (!top.IsIndex && configPlatform is not null && !platform.Accepts(configPlatform))

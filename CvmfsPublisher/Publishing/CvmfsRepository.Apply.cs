@@ -120,7 +120,15 @@ public sealed partial class CvmfsRepository
                 break;
             case SetTag setTag:
                 RepositoryLayout.ValidateTagPath(setTag.TagPath);
-                RepositoryLayout.DigestHex(setTag.ConfigDigest);
+                RepositoryLayout.RequireImageKey(setTag.ConfigDigest);
+                break;
+            case AdoptImage adopt:
+                ValidateMetadata(adopt.Metadata);
+                if (adopt.Metadata.AdoptedFrom is null)
+                {
+                    throw new ArgumentException($"adopting {adopt.Metadata.ConfigDigest} needs AdoptedFrom (the directory to adopt)", nameof(change));
+                }
+
                 break;
             case RemoveTag removeTag:
                 RepositoryLayout.ValidateTagPath(removeTag.TagPath);
@@ -139,6 +147,11 @@ public sealed partial class CvmfsRepository
     {
         ArgumentNullException.ThrowIfNull(metadata);
         RepositoryLayout.DigestHex(metadata.ConfigDigest);
+        if (metadata.AdoptedFrom is { } adopted && RepositoryLayout.KeyOfDirectory(adopted) is null)
+        {
+            throw new ArgumentException($"metadata for {metadata.ConfigDigest}: '{RepositoryLayout.Printable(adopted)}' is not an image directory (.images/xx/<62 hex> or .images/sha256:xx/<62 hex>)", nameof(metadata));
+        }
+
         if (metadata.SchemaVersion != 1)
         {
             throw new ArgumentException($"metadata for {metadata.ConfigDigest} has schemaVersion {metadata.SchemaVersion}; this publisher writes 1", nameof(metadata));
@@ -158,7 +171,19 @@ public sealed partial class CvmfsRepository
         long bytes = 0;
         foreach (var attempt in valid)
         {
-            if (attempt.Change is AddImage add)
+            if (attempt.Change is AdoptImage && images + 1 > options.MaxImagesPerTransaction)
+            {
+                batches.Add(current);
+                current = [];
+                images = 0;
+                bytes = 0;
+            }
+
+            if (attempt.Change is AdoptImage)
+            {
+                images++;
+            }
+            else if (attempt.Change is AddImage add)
             {
                 if (images > 0 && (images + 1 > options.MaxImagesPerTransaction || bytes + add.Metadata.Size > options.MaxBytesPerTransaction))
                 {
@@ -317,6 +342,7 @@ public sealed partial class CvmfsRepository
         SetTag setTag => SetTagAsync(tx, setTag, ct),
         RemoveTag removeTag => RemoveTagAsync(tx, removeTag, ct),
         UpdateMetadata update => UpdateMetadataAsync(tx, update, ct),
+        AdoptImage adopt => AdoptAsync(tx.Session, tx.Snapshot, adopt, ct),
         _ => throw new UnreachableException($"unvalidated change type {attempt.Change.GetType().Name}"),
     };
 
@@ -369,7 +395,7 @@ public sealed partial class CvmfsRepository
         snapshot.Tags.TryGetValue(setTag.TagPath, out var old);
         if (old != digest)
         {
-            await tx.Session.SetSymlinkAsync(setTag.TagPath, RepositoryLayout.LinkTarget(setTag.TagPath, digest), ct).ConfigureAwait(false);
+            await tx.Session.SetSymlinkAsync(setTag.TagPath, RepositoryLayout.LinkTarget(setTag.TagPath, digest, options.TagLinks, mountPath), ct).ConfigureAwait(false);
             snapshot.Tags[setTag.TagPath] = digest;
             LogTagSet(setTag.TagPath, digest);
             if (old is not null)
@@ -397,7 +423,7 @@ public sealed partial class CvmfsRepository
 
     private async Task UpdateMetadataAsync(Transaction tx, UpdateMetadata update, CancellationToken ct)
     {
-        var digest = update.Metadata.ConfigDigest;
+        var digest = RepositoryLayout.KeyOf(update.Metadata);
         if (!tx.Snapshot.ImageDirectories.Contains(digest))
         {
             throw new ImageNotPublishedException(digest, tagPath: null);
@@ -425,13 +451,16 @@ public sealed partial class CvmfsRepository
                 LogMarkedUnreferenced(digest, now);
             }
         }
+
+        await MarkForeignUnreferencedAsync(tx.Session, tx.Snapshot, tx.MovedAway, ct).ConfigureAwait(false);
     }
 
     private static async Task WriteMetadataAsync(IRepositorySession session, RepositorySnapshot snapshot, ImageMetadata metadata, CancellationToken ct)
     {
-        await session.WriteFileAsync(RepositoryLayout.MetadataFile(metadata.ConfigDigest), MetadataJson.Serialize(metadata), ct).ConfigureAwait(false);
-        snapshot.Metadata[metadata.ConfigDigest] = metadata;
-        snapshot.UnreadableMetadata.Remove(metadata.ConfigDigest);
+        var key = RepositoryLayout.KeyOf(metadata);
+        await session.WriteFileAsync(RepositoryLayout.MetadataFile(key), MetadataJson.Serialize(metadata), ct).ConfigureAwait(false);
+        snapshot.Metadata[key] = metadata;
+        snapshot.UnreadableMetadata.Remove(key);
     }
 
     private static ImageMetadata Stamp(ImageMetadata metadata, DateTimeOffset now) =>
@@ -483,7 +512,8 @@ public sealed partial class CvmfsRepository
         var images = done.Count(a => a.Change is AddImage);
         var tags = done.Count(a => a.Change is SetTag);
         var removed = done.Count(a => a.Change is RemoveTag);
-        return $"cvmfs-images: {images} image(s) added, {tags} tag(s) set, {removed} tag(s) removed";
+        var adopted = done.Count(a => a.Change is AdoptImage);
+        return $"cvmfs-images: {images} image(s) added, {tags} tag(s) set, {removed} tag(s) removed" + (adopted > 0 ? $", {adopted} adopted in place" : string.Empty);
     }
 
     private static string Describe(RepositoryChange change) => change switch
@@ -492,6 +522,7 @@ public sealed partial class CvmfsRepository
         SetTag s => $"tag '{s.TagPath}' -> {s.ConfigDigest}",
         RemoveTag r => $"remove tag '{r.TagPath}'",
         UpdateMetadata u => $"update metadata of {u.Metadata.ConfigDigest}",
+        AdoptImage a => $"adopt {a.Metadata.AdoptedFrom} as {a.Metadata.ConfigDigest}",
         _ => change.GetType().Name,
     };
 

@@ -17,7 +17,7 @@ public sealed partial class CvmfsRepository
         {
             var view = await Task.Run(() => ReadSnapshot(ct), ct).ConfigureAwait(false);
             var plan = Plan(view, now);
-            return new GcResult(true, plan.Due, plan.ToMark.Select(m => m.ConfigDigest).ToList(), plan.Waiting, []);
+            return new GcResult(true, plan.Due, [.. plan.ToMark.Select(m => m.ConfigDigest), .. plan.ForeignToMark], plan.Waiting, []);
         }
 
         List<string> due;
@@ -30,11 +30,15 @@ public sealed partial class CvmfsRepository
             var plan = Plan(snapshot, now);
             due = plan.Due;
             waiting = plan.Waiting;
-            if (plan.ToMark.Count > 0 || plan.ToClear.Count > 0)
+            var foreign = UpdateForeignClocks(snapshot, plan.ForeignToMark, now);
+            if (plan.ToMark.Count > 0 || plan.ToClear.Count > 0 || foreign.Clock || foreign.MissingLinks)
             {
                 var session = backend.Begin(TestHook);
                 await using (session.ConfigureAwait(false))
                 {
+                    await WriteForeignClocksAsync(session, snapshot, foreign, ct).ConfigureAwait(false);
+                    marked.AddRange(plan.ForeignToMark);
+
                     foreach (var metadata in plan.ToMark)
                     {
                         await WriteMetadataAsync(session, snapshot, metadata with { UnreferencedSince = now }, ct).ConfigureAwait(false);
@@ -48,7 +52,7 @@ public sealed partial class CvmfsRepository
                         LogReferencedAgain(metadata.ConfigDigest);
                     }
 
-                    await session.CommitAsync($"cvmfs-images: garbage collection marked {plan.ToMark.Count} image(s) unreferenced, cleared {plan.ToClear.Count}", ct).ConfigureAwait(false);
+                    await session.CommitAsync($"cvmfs-images: garbage collection marked {plan.ToMark.Count + plan.ForeignToMark.Count} image(s) unreferenced, cleared {plan.ToClear.Count}", ct).ConfigureAwait(false);
                 }
             }
         }
@@ -66,10 +70,20 @@ public sealed partial class CvmfsRepository
     private GcPlan Plan(RepositorySnapshot snapshot, DateTimeOffset now)
     {
         var plan = new GcPlan();
+        if (snapshot.LinkedElsewhere.Count > 0)
+        {
+            LogLinkedElsewhere(snapshot.LinkedElsewhere.Count, snapshot.LinkedElsewhere.Values.Order(StringComparer.Ordinal).First(), mountPath);
+        }
+
         var all = snapshot.ImageDirectories.Union(snapshot.Metadata.Keys).Except(snapshot.UnreadableMetadata).Order(StringComparer.Ordinal);
         foreach (var digest in all)
         {
             snapshot.Metadata.TryGetValue(digest, out var metadata);
+            if (!snapshot.IsReferenced(digest) && snapshot.LinkedElsewhere.ContainsKey(digest))
+            {
+                continue; // an absolute link through another mount path names it: kept (LogLinkedElsewhere says why)
+            }
+
             if (snapshot.IsReferenced(digest))
             {
                 if (metadata?.UnreferencedSince is not null)
@@ -80,11 +94,33 @@ public sealed partial class CvmfsRepository
                 continue;
             }
 
-            if (!snapshot.ImageDirectories.Contains(digest) || metadata is null)
+            if (!snapshot.ImageDirectories.Contains(digest))
             {
-                // Metadata of an image that is gone, or a directory never completed (an interrupted ingest or copy):
-                // no tag ever pointed at either, so there is nothing to protect.
+                // Metadata of an image that is gone: nothing to protect.
                 plan.Due.Add(digest);
+            }
+            else if (metadata is null)
+            {
+                // A directory with no metadata of ours: OSG's image (or one of ours never completed; the two look
+                // alike). Nothing is deleted because it is not understood: it waits out the full grace period, counted
+                // from OSG's .missing_links.json or from when this publisher first saw it unreferenced.
+                if (snapshot.ForeignSince(digest) is not { } foreignSince)
+                {
+                    if (!snapshot.ForeignClockUnreadable)
+                    {
+                        plan.ForeignToMark.Add(digest);
+                    }
+
+                    plan.Waiting.Add(digest);
+                }
+                else if (now - foreignSince >= options.GcGracePeriod)
+                {
+                    plan.Due.Add(digest);
+                }
+                else
+                {
+                    plan.Waiting.Add(digest);
+                }
             }
             else if (metadata.UnreferencedSince is not { } since)
             {
@@ -109,6 +145,7 @@ public sealed partial class CvmfsRepository
         await RecoverTransactionAsync(ct).ConfigureAwait(false);
         var snapshot = await Task.Run(() => ReadSnapshot(ct), ct).ConfigureAwait(false);
         var gone = new List<string>();
+        var clocks = new Dictionary<string, DateTimeOffset?>(StringComparer.Ordinal);
         var session = backend.Begin(TestHook);
         await using (session.ConfigureAwait(false))
         {
@@ -116,8 +153,8 @@ public sealed partial class CvmfsRepository
             foreach (var digest in chunk)
             {
                 snapshot.Metadata.TryGetValue(digest, out var metadata);
-                var stillDue = !snapshot.IsReferenced(digest) &&
-                               (!snapshot.ImageDirectories.Contains(digest) || metadata is null ||
+                var stillDue = !snapshot.IsReferenced(digest) && !snapshot.LinkedElsewhere.ContainsKey(digest) &&
+                               (!snapshot.ImageDirectories.Contains(digest) || ForeignDue(snapshot, digest, now) ||
                                 (metadata?.UnreferencedSince is { } since && now - since >= options.GcGracePeriod));
                 if (!stillDue)
                 {
@@ -126,6 +163,7 @@ public sealed partial class CvmfsRepository
 
                 try
                 {
+                    clocks[digest] = metadata?.UnreferencedSince ?? snapshot.ForeignSince(digest);
                     await session.RemoveImageAsync(digest, ct).ConfigureAwait(false);
                     gone.Add(digest);
                 }
@@ -141,7 +179,12 @@ public sealed partial class CvmfsRepository
                 foreach (var digest in gone)
                 {
                     await session.DeleteFileAsync(RepositoryLayout.MetadataFile(digest), ct).ConfigureAwait(false);
+                    snapshot.ImageDirectories.Remove(digest);
+                    snapshot.Metadata.Remove(digest);
                 }
+
+                // The removed foreign images leave OSG's file and ours in the same transaction.
+                await WriteForeignClocksAsync(session, snapshot, UpdateForeignClocks(snapshot, [], now), ct).ConfigureAwait(false);
 
                 await session.CommitAsync($"cvmfs-images: garbage collection removed {gone.Count} image(s)", ct).ConfigureAwait(false);
             }
@@ -154,9 +197,9 @@ public sealed partial class CvmfsRepository
 
             foreach (var digest in gone)
             {
-                snapshot.Metadata.TryGetValue(digest, out var metadata);
                 removed.Add(digest);
-                LogImageRemoved(digest, metadata?.UnreferencedSince);
+                var unreferencedSince = clocks.GetValueOrDefault(digest);
+                LogImageRemoved(digest, unreferencedSince);
             }
         }
     }
@@ -168,6 +211,9 @@ public sealed partial class CvmfsRepository
         public List<ImageMetadata> ToMark { get; } = [];
 
         public List<ImageMetadata> ToClear { get; } = [];
+
+        /// <summary>Foreign images seen unreferenced for the first time: their clock starts now.</summary>
+        public List<string> ForeignToMark { get; } = [];
 
         public List<string> Waiting { get; } = [];
     }

@@ -20,6 +20,7 @@ public sealed partial class CvmfsRepository
     private readonly string staging;
     private readonly string lockFile;
     private readonly string repositoryName;
+    private readonly string mountPath;
 
     public CvmfsRepository(PublisherOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? time = null)
     {
@@ -34,6 +35,7 @@ public sealed partial class CvmfsRepository
             ? new DirectoryBackend(options.Root!, staging)
             : new CvmfsServerBackend(options);
         repositoryName = options.RepositoryName ?? options.Root!;
+        mountPath = options.EffectiveMountPath;
     }
 
     /// <summary>
@@ -112,6 +114,7 @@ public sealed partial class CvmfsRepository
     {
         var snapshot = new RepositorySnapshot();
         WalkTags(string.Empty, snapshot, ct);
+        ReadForeignClocks(snapshot);
         var images = backend.Tree.Full(RepositoryLayout.ImagesDirectory);
         if (!Directory.Exists(images))
         {
@@ -120,7 +123,8 @@ public sealed partial class CvmfsRepository
 
         foreach (var prefix in new DirectoryInfo(images).EnumerateDirectories())
         {
-            if (prefix.Name.Length != 2 || prefix.Attributes.HasFlag(FileAttributes.ReparsePoint))
+            // .images/xx (ours and OSG's layer hashes) and .images/sha256:xx (OSG's manifest lists).
+            if (prefix.Name.Length is not (2 or 9) || prefix.Attributes.HasFlag(FileAttributes.ReparsePoint))
             {
                 continue;
             }
@@ -130,8 +134,8 @@ public sealed partial class CvmfsRepository
                 ct.ThrowIfCancellationRequested();
                 var name = entry.Name;
                 var isJson = name.EndsWith(".json", StringComparison.Ordinal);
-                var digest = "sha256:" + prefix.Name + (isJson ? name[..^5] : name);
-                if (!RepositoryLayout.IsConfigDigest(digest) || entry.Attributes.HasFlag(FileAttributes.ReparsePoint))
+                if (!RepositoryLayout.TryParseImageDirectory(prefix.Name, isJson ? name[..^5] : name, out var digest) ||
+                    entry.Attributes.HasFlag(FileAttributes.ReparsePoint))
                 {
                     continue;
                 }
@@ -161,9 +165,9 @@ public sealed partial class CvmfsRepository
     private static ImageMetadata ReadMetadata(string path, string digest)
     {
         var metadata = MetadataJson.Parse(File.ReadAllBytes(path), path);
-        return metadata.ConfigDigest == digest
+        return RepositoryLayout.KeyOf(metadata) == digest
             ? metadata
-            : throw new InvalidDataException($"'{path}' names the config digest {metadata.ConfigDigest}, not {digest}");
+            : throw new InvalidDataException($"'{path}' names the config digest {metadata.ConfigDigest}{(metadata.AdoptedFrom is null ? "" : " adopted from " + RepositoryLayout.Printable(metadata.AdoptedFrom))}, not {digest}");
     }
 
     private static bool IsLiveStage(string name)
@@ -195,12 +199,13 @@ public sealed partial class CvmfsRepository
             if (entry.Attributes.HasFlag(FileAttributes.ReparsePoint))
             {
                 var target = entry.LinkTarget ?? string.Empty;
-                if (RepositoryLayout.TryParseLinkTarget(relative, target, out var digest))
+                if (RepositoryLayout.TryParseLinkTarget(relative, target, mountPath, out var digest))
                 {
                     snapshot.Tags[relative] = digest;
                 }
                 else
                 {
+                    NoteLinkedElsewhere(snapshot, relative, target);
                     LogForeignLink(relative, target);
                 }
             }

@@ -66,7 +66,7 @@ internal sealed class CvmfsServerSession : IRepositorySession
         // One rename takes the image out of .images at once; the trash is emptied before publishing.
         await EnsureOpenAsync(ct).ConfigureAwait(false);
         Tree.EnsureDirectories(TrashDirectory);
-        Libc.RenameNoReplace(Tree.Full(relative), Tree.Full($"{TrashDirectory}/{RepositoryLayout.DigestHex(configDigest)}"));
+        Libc.RenameNoReplace(Tree.Full(relative), Tree.Full($"{TrashDirectory}/{RepositoryLayout.KeyName(configDigest)}"));
         trashUsed = true;
     }
 

@@ -45,7 +45,7 @@ internal sealed class DirectorySession : IRepositorySession
         }
 
         Directory.CreateDirectory(trash);
-        var moved = Path.Combine(trash, RepositoryLayout.DigestHex(configDigest));
+        var moved = Path.Combine(trash, RepositoryLayout.KeyName(configDigest));
         Journal(new JournalEntry("trash", relative, Temporary: moved));
         Libc.RenameNoReplace(tree.Full(relative), moved);
         return Task.CompletedTask;

@@ -38,4 +38,10 @@ public sealed record ImageMetadata
     /// null while some tag refers to it.
     /// </summary>
     public DateTimeOffset? UnreferencedSince { get; init; }
+
+    /// <summary>
+    /// For an image adopted in place from a repository another tool built (OSG's <c>cvmfs-singularity-sync</c>): its
+    /// directory, relative to the root (<c>.images/xx/yyyy</c>), which stays its path; null for images published here.
+    /// </summary>
+    public string? AdoptedFrom { get; init; }
 }

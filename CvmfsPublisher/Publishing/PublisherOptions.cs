@@ -67,6 +67,16 @@ public sealed class PublisherOptions
     /// <summary>At most this many images are deleted per transaction by garbage collection.</summary>
     public int GcBatchSize { get; set; } = 100;
 
+    /// <summary><c>Relative</c> (default) or <c>Absolute</c> tag symlinks (<see cref="Publishing.TagLinks"/>).</summary>
+    public TagLinks TagLinks { get; set; } = TagLinks.Relative;
+
+    /// <summary>
+    /// The absolute path worker nodes see the repository at, which absolute tag links name (<c>/cvmfs/&lt;repo&gt;</c>).
+    /// Links into it are read as tags; <see cref="TagLinks.Absolute"/> writes them. Default: the tree's root
+    /// (<c>Root</c>, or <c>MountRoot/RepositoryName</c>).
+    /// </summary>
+    public string? MountPath { get; set; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad key (as <c>Publisher:Key</c>).</summary>
     public void Validate()
     {
@@ -131,6 +141,20 @@ public sealed class PublisherOptions
             Fail(nameof(GcBatchSize), $"must be at least 1, not {GcBatchSize}");
         }
 
+        if (MountPath is not null)
+        {
+            RequireAbsolute(MountPath, nameof(MountPath));
+            if (Path.TrimEndingDirectorySeparator(MountPath).Length < 2)
+            {
+                Fail(nameof(MountPath), $"'{MountPath}' is the file system root; name the repository's mount path (/cvmfs/<repository>)");
+            }
+        }
+
+        if (!Enum.IsDefined(TagLinks))
+        {
+            Fail(nameof(TagLinks), $"'{TagLinks}' is not a link style: use Relative or Absolute");
+        }
+
         if (!Enum.IsDefined(PathStyle))
         {
             Fail(nameof(PathStyle), $"'{PathStyle}' is not a path style: use Osg or Registry");
@@ -146,6 +170,9 @@ public sealed class PublisherOptions
 
     /// <summary>The root of the published tree: Root, or MountRoot/RepositoryName.</summary>
     internal string TreeRoot => Backend == PublisherBackends.Directory ? Root! : Path.Combine(MountRoot, RepositoryName!);
+
+    /// <summary>The mount path in effect (<see cref="MountPath"/> or the tree's root), without a trailing slash.</summary>
+    internal string EffectiveMountPath => Path.TrimEndingDirectorySeparator(Path.GetFullPath(MountPath ?? TreeRoot));
 
     internal static bool IsRepositoryName(string name) =>
         name.Length is > 0 and <= 255 && name[0] != '.' && name[0] != '-' &&

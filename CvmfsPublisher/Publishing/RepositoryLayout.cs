@@ -15,7 +15,7 @@ namespace CvmfsImages.Publisher.Publishing;
 /// Multi-platform: the first configured platform is published at the plain path; every other platform at
 /// <c>&lt;tag path&gt;@&lt;os&gt;-&lt;arch&gt;[-&lt;variant&gt;]</c>, e.g. <c>library/python:3.12@linux-arm64-v8</c>.
 /// </summary>
-public static class RepositoryLayout
+public static partial class RepositoryLayout
 {
     /// <summary>The top-level directory that holds the images.</summary>
     public const string ImagesDirectory = ".images";
@@ -90,9 +90,20 @@ public static class RepositoryLayout
         return suffix.ToLowerInvariant();
     }
 
-    /// <summary><c>.images/ab/cdef...</c> for the config digest <c>sha256:abcdef...</c>.</summary>
+    /// <summary>
+    /// <c>.images/ab/cdef...</c> for the config digest <c>sha256:abcdef...</c> (or an image key of the same form: an
+    /// OSG directory named by its layer hash); <c>.images/sha256:ab/cdef...</c> for an OSG manifest-list key
+    /// (<see cref="IndexKeyPrefix"/>).
+    /// </summary>
     public static string ImageDirectory(string configDigest)
     {
+        ArgumentNullException.ThrowIfNull(configDigest);
+        if (configDigest.StartsWith(IndexKeyPrefix, StringComparison.Ordinal))
+        {
+            var index = DigestHex(configDigest[IndexKeyPrefix.Length..]);
+            return $"{ImagesDirectory}/{Sha256Prefix}{index[..2]}/{index[2..]}";
+        }
+
         var hex = DigestHex(configDigest);
         return $"{ImagesDirectory}/{hex[..2]}/{hex[2..]}";
     }
@@ -184,49 +195,69 @@ public static class RepositoryLayout
         return string.Concat(Enumerable.Repeat("../", depth)) + ImageDirectory(configDigest);
     }
 
-    /// <summary>The config digest a tag symlink points at, when its target is one of ours.</summary>
-    internal static bool TryParseLinkTarget(string tagPath, string target, out string configDigest)
+    /// <summary>
+    /// The image key a tag symlink points at: a relative target that resolves lexically from the link's directory to
+    /// an image directory, or an absolute one inside <paramref name="mountPath"/> (how OSG's script links tags).
+    /// </summary>
+    internal static bool TryParseLinkTarget(string tagPath, string target, string? mountPath, out string configDigest)
     {
         configDigest = string.Empty;
+        List<string> stack;
         if (target.StartsWith('/'))
         {
-            return false;
-        }
-
-        // Resolve the target lexically from the link's directory; it must land exactly on .images/xx/yyyy.
-        var stack = new List<string>(tagPath.Split('/')[..^1]);
-        foreach (var part in target.Split('/'))
-        {
-            switch (part)
+            var mount = mountPath is null ? null : Path.TrimEndingDirectorySeparator(mountPath);
+            if (string.IsNullOrEmpty(mount) || !target.StartsWith(mount + "/", StringComparison.Ordinal))
             {
-                case "" or ".":
-                    continue;
-                case "..":
-                    if (stack.Count == 0)
-                    {
-                        return false;
-                    }
+                return false;
+            }
 
-                    stack.RemoveAt(stack.Count - 1);
-                    break;
-                default:
-                    stack.Add(part);
-                    break;
+            // Inside the mount path: no '..' at all (a link that leaves and re-enters is not one OSG writes).
+            stack = [];
+            foreach (var part in target[(mount.Length + 1)..].Split('/'))
+            {
+                switch (part)
+                {
+                    case "" or ".":
+                        continue;
+                    case "..":
+                        return false;
+                    default:
+                        stack.Add(part);
+                        break;
+                }
+            }
+        }
+        else
+        {
+            // Resolve the target lexically from the link's directory; it must land exactly on an image directory.
+            stack = new List<string>(tagPath.Split('/')[..^1]);
+            foreach (var part in target.Split('/'))
+            {
+                switch (part)
+                {
+                    case "" or ".":
+                        continue;
+                    case "..":
+                        if (stack.Count == 0)
+                        {
+                            return false;
+                        }
+
+                        stack.RemoveAt(stack.Count - 1);
+                        break;
+                    default:
+                        stack.Add(part);
+                        break;
+                }
             }
         }
 
-        if (stack.Count != 3 || stack[0] != ImagesDirectory || stack[1].Length != 2 || stack[2].Length != 62)
+        if (stack.Count != 3 || stack[0] != ImagesDirectory || !TryParseImageDirectory(stack[1], stack[2], out var key))
         {
             return false;
         }
 
-        var candidate = Sha256Prefix + stack[1] + stack[2];
-        if (!IsConfigDigest(candidate))
-        {
-            return false;
-        }
-
-        configDigest = candidate;
+        configDigest = key;
         return true;
     }
 

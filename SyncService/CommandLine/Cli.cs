@@ -78,6 +78,7 @@ public static class Cli
         root.Add(StatusCommand.Create(global, env));
         root.Add(UnpackCommand.Create(global, env));
         root.Add(GcCommand.Create(global, env));
+        root.Add(MigrateCommand.Create(global, env));
         return root;
     }
 }

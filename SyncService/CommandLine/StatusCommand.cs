@@ -47,11 +47,12 @@ internal static class StatusCommand
             foreach (var (path, config) in published.Tags.OrderBy(t => t.Key, StringComparer.Ordinal))
             {
                 var metadata = published.Images.GetValueOrDefault(config);
+                var foreign = published.Foreign.GetValueOrDefault(config);
                 var last = status.Images.GetValueOrDefault(path);
                 table.AddRow(
                     new Text(path),
-                    new Text(Short(config)),
-                    new Text(metadata?.Platform ?? "?"),
+                    new Text(foreign is not null ? foreign.Directory : metadata?.AdoptedFrom ?? Short(config)),
+                    new Text(metadata?.Platform ?? (foreign is not null ? "OSG's, not adopted" : "?")),
                     new Text(last?.Outcome.ToString().ToLowerInvariant() ?? "-"),
                     new Text(last?.Detail ?? string.Empty));
             }
@@ -68,6 +69,7 @@ internal static class StatusCommand
             }
 
             env.Console.Write(table);
+            WriteForeign(env, published, context.Settings.Publisher.GcGracePeriod);
             var failed = status.Images.Values.Count(r => r.Outcome == ImageOutcome.Failed);
             env.Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{published.Tags.Count} paths published ({published.Images.Count} images), {pending.Count} pending, {failed} failed in the last results"));
@@ -84,6 +86,25 @@ internal static class StatusCommand
             return pending.Count == 0 && failed == 0 ? ExitCodes.Success : ExitCodes.ImagesFailed;
         }, ct));
         return command;
+    }
+
+    /// <summary>OSG's image directories (no metadata of ours): how many are linked, and when gc may remove the others.</summary>
+    private static void WriteForeign(CliEnvironment env, PublishedState published, TimeSpan grace)
+    {
+        if (published.Foreign.Count == 0)
+        {
+            return;
+        }
+
+        var linked = published.Foreign.Values.Count(f => f.Referenced);
+        env.Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{published.Foreign.Count} image directories without metadata of ours (built by OSG's cvmfs-singularity-sync): {linked} linked (a sync pass adopts the listed ones; `migrate --dry-run` shows how), {published.Foreign.Count - linked} unreferenced"));
+        foreach (var foreign in published.Foreign.Values.Where(f => !f.Referenced).OrderBy(f => f.UnreferencedSince ?? DateTimeOffset.MaxValue))
+        {
+            env.Console.WriteLine(foreign.UnreferencedSince is { } since
+                ? string.Create(CultureInfo.InvariantCulture, $"  {foreign.Directory}: unreferenced since {since:u}, gc removes it from {since + grace:u}")
+                : $"  {foreign.Directory}: unreferenced, not yet seen by gc (its grace period starts then)");
+        }
     }
 
     private static string Short(string digest) => digest.Length > 19 ? digest[..19] : digest;

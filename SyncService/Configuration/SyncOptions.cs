@@ -22,8 +22,12 @@ public sealed class SyncOptions
     /// <summary>How many images are pulled and flattened at once.</summary>
     public int MaxConcurrentPulls { get; set; } = 2;
 
-    /// <summary>The most tags one glob line expands to: the highest in version order (digit runs compared as numbers) are kept; a warning says when it cuts.</summary>
-    public int MaxTagsPerGlob { get; set; } = 100;
+    /// <summary>
+    /// Unset (the default, as OSG's script): a glob line stands for every matching tag. Set: the most tags one glob
+    /// line publishes anew, the highest in version order (digit runs compared as numbers); a warning counts what it
+    /// skips, and a skipped tag that is already published stays published (a limit never unpublishes).
+    /// </summary>
+    public int? MaxTagsPerGlob { get; set; }
 
     /// <summary>How many new images are staged before they are handed to the publisher in one batch.</summary>
     public int PublishBatchSize { get; set; } = 20;
@@ -57,7 +61,11 @@ public sealed class SyncOptions
 
         Positive(MaxConcurrentResolves, "Sync:MaxConcurrentResolves", 1024);
         Positive(MaxConcurrentPulls, "Sync:MaxConcurrentPulls", 64);
-        Positive(MaxTagsPerGlob, "Sync:MaxTagsPerGlob", 100_000);
+        if (MaxTagsPerGlob is { } cap)
+        {
+            Positive(cap, "Sync:MaxTagsPerGlob", 1_000_000);
+        }
+
         Positive(PublishBatchSize, "Sync:PublishBatchSize", 10_000);
         Positive(MaxListLines, "Sync:MaxListLines", 10_000_000);
         if (string.IsNullOrWhiteSpace(StateDirectory))

@@ -13,8 +13,37 @@ internal sealed class ChangeSet(PublishedState published, TimeProvider time)
 {
     private readonly Dictionary<string, ImageMetadata> _updates = new(StringComparer.Ordinal);
     private readonly List<(ReuseDecision Decision, bool TagMoves)> _reuses = [];
+    private readonly Dictionary<string, ImageMetadata> _adoptions = new(StringComparer.Ordinal);
+    private readonly List<(AdoptDecision Decision, bool TagMoves)> _adopts = [];
 
     public IReadOnlyList<(ReuseDecision Decision, bool TagMoves)> Reuses => _reuses;
+
+    /// <summary>Targets adopted in place from OSG's image directories, and whether their tag moves.</summary>
+    public IReadOnlyList<(AdoptDecision Decision, bool TagMoves)> Adoptions => _adopts;
+
+    /// <summary>
+    /// Adopts OSG's directory for a target in place: one <see cref="AdoptImage"/> per directory (sources merged over
+    /// every target that resolved to it) and a tag move where the path points elsewhere.
+    /// </summary>
+    public void Adopt(AdoptDecision adopt)
+    {
+        ArgumentNullException.ThrowIfNull(adopt);
+        var moves = !published.Tags.TryGetValue(adopt.Target.TagPath, out var current) || current != adopt.ImageKey;
+        _adopts.Add((adopt, moves));
+        var top = adopt.TopDigest.ToString();
+        _adoptions[adopt.ImageKey] = _adoptions.TryGetValue(adopt.ImageKey, out var metadata)
+            ? WithSource(metadata, top, adopt.Target.ReferenceText)
+            : new ImageMetadata
+            {
+                ConfigDigest = adopt.Image.Config.Digest.ToString(),
+                ManifestDigest = adopt.Image.ManifestDigest.ToString(),
+                SourceDigests = [top],
+                Sources = [adopt.Target.ReferenceText],
+                Platform = adopt.Target.PlatformText,
+                PublishedAt = time.GetUtcNow(),
+                AdoptedFrom = RepositoryLayout.ImageDirectory(adopt.ImageKey),
+            };
+    }
 
     /// <summary>Points a target at an image already published; records its top digest and reference as sources.</summary>
     public void Reuse(ReuseDecision reuse)
@@ -53,16 +82,26 @@ internal sealed class ChangeSet(PublishedState published, TimeProvider time)
         return new NewImageChanges(new AddImage(metadata, stagedTree), [.. pulls.Select(p => TagChange(p.Target, p.ConfigDigest))]);
     }
 
+    /// <summary>OSG's directories to adopt, by image key.</summary>
+    public IReadOnlyCollection<string> AdoptedKeys => _adoptions.Keys;
+
+    /// <summary>Records the measured size and entry count of a directory to adopt.</summary>
+    public void Measured(string imageKey, long bytes, long entries) =>
+        _adoptions[imageKey] = _adoptions[imageKey] with { Size = bytes, Files = entries };
+
     /// <summary>
-    /// The last batch: metadata updates, tag moves onto existing images (one per reuse that moves a tag, in the order
-    /// of <see cref="Reuses"/>), then the removals in the order given.
+    /// The last batch: adoptions (one per directory), tag moves onto adopted directories (one per adoption that moves
+    /// a tag, in the order of <see cref="Adoptions"/>), metadata updates, tag moves onto existing images (one per
+    /// reuse that moves a tag, in the order of <see cref="Reuses"/>), then the removals in the order given.
     /// </summary>
     public FinalChanges Final(IReadOnlyList<string> removals) => new(
+        [.. _adoptions.Values.Select(m => new AdoptImage(m))],
+        [.. _adopts.Where(a => a.TagMoves).Select(a => TagChange(a.Decision.Target, a.Decision.ImageKey))],
         [.. _updates.Values.Select(m => new UpdateMetadata(m))],
         [.. _reuses.Where(r => r.TagMoves).Select(r => TagChange(r.Decision.Target, r.Decision.ConfigDigest))],
         [.. removals.Select(path => new RemoveTag(path))]);
 
-    private static SetTag TagChange(SyncTarget target, string configDigest) => new(target.TagPath, configDigest) { Reference = target.ReferenceText };
+    private static SetTag TagChange(SyncTarget target, string imageKey) => new(target.TagPath, imageKey) { Reference = target.ReferenceText };
 
     private static ImageMetadata WithSource(ImageMetadata metadata, string topDigest, string reference)
     {

@@ -182,17 +182,14 @@ internal sealed partial class SyncEngine
             outcomes = (await _repository.ApplyAsync(all, null, ct).ConfigureAwait(false)).Outcomes;
         }
 
-        // The outcomes are in the order of FinalChanges.All: updates, moves, removals.
-        var updateErrors = new Dictionary<string, Exception>(StringComparer.Ordinal);
-        for (var i = 0; i < final.Updates.Count; i++)
-        {
-            if (outcomes[i].Error is { } error)
-            {
-                updateErrors[final.Updates[i].Metadata.ConfigDigest] = error;
-            }
-        }
+        // The outcomes are in the order of FinalChanges.All: adoptions, their moves, updates, moves, removals.
+        var next = 0;
+        var adoptErrors = KeyedErrors(final.Adoptions.Select(a => a.Metadata), outcomes, ref next);
+        var adoptMoveErrors = outcomes.Skip(next).Take(final.AdoptMoves.Count).Select(o => o.Error).ToList();
+        next += final.AdoptMoves.Count;
+        await ReportAdoptionsAsync(changes, adoptErrors, adoptMoveErrors, run, ct).ConfigureAwait(false);
 
-        var next = final.Updates.Count;
+        var updateErrors = KeyedErrors(final.Updates.Select(u => u.Metadata), outcomes, ref next);
         foreach (var (reuse, moves) in changes.Reuses)
         {
             var target = reuse.Target;
@@ -234,6 +231,21 @@ internal sealed partial class SyncEngine
         {
             await NotifyFailedAsync(entry, reference, reason, ct).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>The errors of consecutive metadata changes from <paramref name="next"/> on, by image key; advances it.</summary>
+    private static Dictionary<string, Exception> KeyedErrors(IEnumerable<ImageMetadata> metadata, IReadOnlyList<ChangeOutcome> outcomes, ref int next)
+    {
+        var errors = new Dictionary<string, Exception>(StringComparer.Ordinal);
+        foreach (var m in metadata)
+        {
+            if (outcomes[next++].Error is { } error)
+            {
+                errors[RepositoryLayout.KeyOf(m)] = error;
+            }
+        }
+
+        return errors;
     }
 
     private async Task NotifyPublishedAsync(SyncTarget target, string manifestDigest, long size, CancellationToken ct)

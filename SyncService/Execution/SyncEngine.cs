@@ -71,6 +71,62 @@ internal sealed partial class SyncEngine
         var unreachable = new UnreachableRegistries();
         LogSyncStarting(_logger, list.Source, scope.Name, list.Entries.Count);
 
+        var (conflicts, protection, targets, published, settled) = await PlanPassAsync(list, scope, run, unreachable, manifestsOnly: false, ct).ConfigureAwait(false);
+
+        var changes = new ChangeSet(published, _time);
+        foreach (var decision in settled)
+        {
+            switch (decision)
+            {
+                case KeepDecision keep:
+                    run.Add(Result(keep.Target, ImageOutcome.Current, null) with { ManifestDigest = published.Images[keep.ConfigDigest].ManifestDigest });
+                    run.Report(keep.Target, ImageStage.Current);
+                    break;
+                case ReuseDecision reuse:
+                    changes.Reuse(reuse);
+                    break;
+                case AdoptDecision adopt:
+                    changes.Adopt(adopt);
+                    break;
+                case FailDecision fail:
+                    Fail(run, fail.Target, fail.Reason);
+                    break;
+                case PullDecision:
+                    break;
+                default:
+                    throw new UnreachableException($"unexpected decision {decision.GetType().Name}");
+            }
+        }
+
+        await MeasureAdoptionsAsync(changes, ct).ConfigureAwait(false);
+
+        // 7. New images: pull and flatten with bounded concurrency, published in batches as they are staged.
+        var pulls = settled.OfType<PullDecision>().GroupBy(p => p.ConfigDigest, StringComparer.Ordinal).ToList();
+        await PullAndPublishAsync(pulls, changes, run, ct).ConfigureAwait(false);
+
+        // 8. Tags onto existing images, metadata updates and removals: one last batch.
+        var removals = SyncPlanner.Removals(published, targets, protection.Covers, allowRemovals: list.Problems.Count == 0);
+        if (list.Problems.Count > 0 && published.Tags.Keys.Any(p => !targets.Any(t => t.TagPath == p) && !protection.Covers(p)))
+        {
+            run.Warn($"the list has {list.Problems.Count} malformed line(s): unlisted paths are kept until it is fixed");
+        }
+
+        await ApplyFinalAsync(changes, removals, published, run, ct).ConfigureAwait(false);
+
+        var report = new SyncReport(list.Source, run.Results, [.. list.Problems.Concat(conflicts).OrderBy(p => p.LineNumber)], run.Warnings, started, clock.Elapsed);
+        int current = report.Count(ImageOutcome.Current), added = report.Count(ImageOutcome.Published), updated = report.Count(ImageOutcome.Updated);
+        int removed = report.Count(ImageOutcome.Removed), failed = report.Count(ImageOutcome.Failed);
+        LogSyncFinished(_logger, list.Source, current, added, updated, removed, failed, report.Duration.TotalSeconds);
+
+        return report;
+    }
+
+    /// <summary>
+    /// Steps 1-6 of a pass: list checks, scope, globs, targets, the published state, resolutions and decisions.
+    /// With <paramref name="manifestsOnly"/> no blob is read (a dry run): a pull's image then has no config bytes.
+    /// </summary>
+    private async Task<PassPlan> PlanPassAsync(ImageList list, SyncScope scope, SyncRun run, UnreachableRegistries unreachable, bool manifestsOnly, CancellationToken ct)
+    {
         // 1. Cross-line checks: the later of two conflicting lines is refused; the earlier keeps the path.
         var conflicts = ListChecks.FindConflicts(list.Entries, _style);
         var refusedLines = conflicts.Select(c => c.LineNumber).ToHashSet();
@@ -115,49 +171,8 @@ internal sealed partial class SyncEngine
 
         // 6. The plan; manifests only for what the top digests do not settle.
         var decisions = SyncPlanner.Plan(targets, resolutions, published);
-        var settled = await CompleteAsync(decisions, published, unreachable, ct).ConfigureAwait(false);
-
-        var changes = new ChangeSet(published, _time);
-        foreach (var decision in settled)
-        {
-            switch (decision)
-            {
-                case KeepDecision keep:
-                    run.Add(Result(keep.Target, ImageOutcome.Current, null) with { ManifestDigest = published.Images[keep.ConfigDigest].ManifestDigest });
-                    run.Report(keep.Target, ImageStage.Current);
-                    break;
-                case ReuseDecision reuse:
-                    changes.Reuse(reuse);
-                    break;
-                case FailDecision fail:
-                    Fail(run, fail.Target, fail.Reason);
-                    break;
-                case PullDecision:
-                    break;
-                default:
-                    throw new UnreachableException($"unexpected decision {decision.GetType().Name}");
-            }
-        }
-
-        // 7. New images: pull and flatten with bounded concurrency, published in batches as they are staged.
-        var pulls = settled.OfType<PullDecision>().GroupBy(p => p.ConfigDigest, StringComparer.Ordinal).ToList();
-        await PullAndPublishAsync(pulls, changes, run, ct).ConfigureAwait(false);
-
-        // 8. Tags onto existing images, metadata updates and removals: one last batch.
-        var removals = SyncPlanner.Removals(published, targets, protection.Covers, allowRemovals: list.Problems.Count == 0);
-        if (list.Problems.Count > 0 && published.Tags.Keys.Any(p => !targets.Any(t => t.TagPath == p) && !protection.Covers(p)))
-        {
-            run.Warn($"the list has {list.Problems.Count} malformed line(s): unlisted paths are kept until it is fixed");
-        }
-
-        await ApplyFinalAsync(changes, removals, published, run, ct).ConfigureAwait(false);
-
-        var report = new SyncReport(list.Source, run.Results, [.. list.Problems.Concat(conflicts).OrderBy(p => p.LineNumber)], run.Warnings, started, clock.Elapsed);
-        int current = report.Count(ImageOutcome.Current), added = report.Count(ImageOutcome.Published), updated = report.Count(ImageOutcome.Updated);
-        int removed = report.Count(ImageOutcome.Removed), failed = report.Count(ImageOutcome.Failed);
-        LogSyncFinished(_logger, list.Source, current, added, updated, removed, failed, report.Duration.TotalSeconds);
-
-        return report;
+        var settled = await CompleteAsync(decisions, published, unreachable, manifestsOnly, ct).ConfigureAwait(false);
+        return new PassPlan(conflicts, protection, targets, published, settled);
     }
 
     private void Protect(PathProtection protection, ListEntry entry)
@@ -168,17 +183,7 @@ internal sealed partial class SyncEngine
             return;
         }
 
-        for (var i = 0; i < _platforms.Count; i++)
-        {
-            try
-            {
-                protection.Add(TargetBuilder.PathOf(entry.Reference, _style, i == 0 ? null : Suffix(_platforms[i])));
-            }
-            catch (ArgumentException)
-            {
-                // A reference the layout cannot place has no published path to keep.
-            }
-        }
+        Protect(protection, entry.Reference);
     }
 
     private static string Suffix(Platform p) => RepositoryLayout.PlatformSuffix(p.Os, p.Architecture, p.Variant);
@@ -187,7 +192,7 @@ internal sealed partial class SyncEngine
         List<ListEntry> entries, SyncRun run, PathProtection protection, UnreachableRegistries unreachable, CancellationToken ct)
     {
         var globs = entries.Where(e => e.IsGlob).ToList();
-        var expansions = new Dictionary<ListEntry, IReadOnlyList<string>>();
+        var expansions = new Dictionary<ListEntry, IReadOnlyList<ImageReference>>();
         var gate = new Lock();
         await Parallel.ForEachAsync(
             globs,
@@ -199,13 +204,7 @@ internal sealed partial class SyncEngine
                 {
                     var tags = await unreachable.CallAsync(
                         glob.Reference.Registry, glob.LineNumber, () => _registry.ListTagsAsync(glob.Repository, token), LogUnreachable).ConfigureAwait(false);
-                    var (selected, matched) = GlobExpansion.Expand(glob.TagPattern!, tags, _options.MaxTagsPerGlob);
-                    if (matched > selected.Count)
-                    {
-                        LogGlobCut(_logger, glob.LineNumber, glob.Text, matched, selected.Count);
-                        run.Warn($"line {glob.LineNumber}: '{glob.Text}' matches {matched} tags; only the {selected.Count} highest are synced (Sync:MaxTagsPerGlob)");
-                    }
-
+                    var (selected, matched) = SelectTags(glob, tags, run, protection, gate);
                     if (matched == 0)
                     {
                         run.Warn($"line {glob.LineNumber}: '{glob.Text}' matches no tag of {glob.Repository}");
@@ -236,7 +235,7 @@ internal sealed partial class SyncEngine
             }
             else if (expansions.TryGetValue(entry, out var tags))
             {
-                concrete.AddRange(tags.Select(tag => (entry, ImageReference.ForTag(entry.Repository, tag))));
+                concrete.AddRange(tags.Select(reference => (entry, reference)));
             }
         }
 
@@ -296,7 +295,7 @@ internal sealed partial class SyncEngine
     }
 
     private async Task<List<TargetDecision>> CompleteAsync(
-        IReadOnlyList<TargetDecision> decisions, PublishedState published, UnreachableRegistries unreachable, CancellationToken ct)
+        IReadOnlyList<TargetDecision> decisions, PublishedState published, UnreachableRegistries unreachable, bool manifestsOnly, CancellationToken ct)
     {
         var settled = decisions.ToArray();
         var fetches = settled.Select((d, i) => (Decision: d as FetchManifestDecision, Index: i)).Where(x => x.Decision is not null).ToList();
@@ -310,12 +309,12 @@ internal sealed partial class SyncEngine
                 try
                 {
                     // By digest: the tag may move between the HEAD and now; what was resolved is what is published.
-                    var image = await unreachable.CallAsync(
-                        fetch.Target.Reference.Registry,
-                        fetch.Target.Entry.LineNumber,
-                        () => _registry.ResolveImageAsync(fetch.Target.Reference.WithDigest(fetch.TopDigest), fetch.Target.Platform, token),
-                        LogUnreachable).ConfigureAwait(false);
-                    decided = SyncPlanner.Complete(fetch, image, published);
+                    decided = await TryWithoutBlobsAsync(fetch, published, unreachable, manifestsOnly, token).ConfigureAwait(false)
+                        ?? SyncPlanner.Complete(fetch, await unreachable.CallAsync(
+                            fetch.Target.Reference.Registry,
+                            fetch.Target.Entry.LineNumber,
+                            () => _registry.ResolveImageAsync(fetch.Target.Reference.WithDigest(fetch.TopDigest), fetch.Target.Platform, token),
+                            LogUnreachable).ConfigureAwait(false), published);
                 }
                 catch (Exception ex) when (!token.IsCancellationRequested)
                 {

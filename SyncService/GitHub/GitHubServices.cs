@@ -39,7 +39,7 @@ internal static partial class SyncServices
             settings.Publisher.PathStyle,
             PublishedRoot(settings.Publisher))
         {
-            MaxTagsPerGlob = settings.Sync.MaxTagsPerGlob,
+            MaxTagsPerGlob = settings.Sync.MaxTagsPerGlob ?? 100,
             Registries = new CheckedRegistries(options.AllowedRegistries, settings.Registry.Hosts.Keys),
         };
 

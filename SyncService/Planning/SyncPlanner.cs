@@ -80,6 +80,16 @@ internal static class SyncPlanner
             return new ReuseDecision(fetch.Target, fetch.TopDigest, config);
         }
 
+        // An image adopted in place is published under its OSG directory's key, not its config digest.
+        foreach (var (key, adopted) in published.Images)
+        {
+            if (adopted.AdoptedFrom is not null && string.Equals(adopted.ConfigDigest, config, StringComparison.Ordinal)
+                && string.Equals(adopted.Platform, fetch.Target.PlatformText, StringComparison.Ordinal))
+            {
+                return new ReuseDecision(fetch.Target, fetch.TopDigest, key);
+            }
+        }
+
         return new PullDecision(fetch.Target, fetch.TopDigest, image);
     }
 

@@ -24,5 +24,11 @@ internal sealed record PullDecision(SyncTarget Target, Digest TopDigest, Resolve
     public string ConfigDigest => Image.Config.Digest.ToString();
 }
 
+/// <summary>
+/// OSG's script built this image (its directory <paramref name="ImageKey"/> is there, with no metadata of ours): write
+/// our metadata for it in place and point the tag at it; no download. <see cref="Image"/> has no config bytes.
+/// </summary>
+internal sealed record AdoptDecision(SyncTarget Target, Digest TopDigest, ResolvedImage Image, string ImageKey) : TargetDecision(Target);
+
 /// <summary>The target could not be brought up to date; what is published at its path stays.</summary>
 internal sealed record FailDecision(SyncTarget Target, string Reason) : TargetDecision(Target);

@@ -97,6 +97,38 @@ public sealed class RoundTripTests : IClassFixture<RegistryFixture>
     }
 
     [Fact]
+    public async Task ResolveManifestAsync_reads_the_manifests_only_and_agrees_with_ResolveImageAsync()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var registry = _fixture.Registry;
+        using var client = Clients.Create();
+        var arm64 = Platform.Parse("linux/arm64/v8");
+        var single = ImageReference.Parse($"{registry.Host}/manifests-only/single:1");
+        var multi = ImageReference.Parse($"{registry.Host}/manifests-only/multi:1");
+        await TestImage.Create().WithLayer(TestFile.Text("etc/a", "a")).WithLayer(TestFile.Text("etc/b", "b")).PushAsync(client, single, ct);
+        await TestImage.Create().WithLayer(TestFile.Text("etc/m", "m")).WithPlatforms(Platform.LinuxAmd64, arm64).PushAsync(client, multi, ct);
+        var gets = 0;
+        client.RequestCompleted += (_, e) => gets += e.Method == "GET" ? 1 : 0;
+
+        foreach (var (reference, platform, manifestGets) in new[] { (single, Platform.LinuxAmd64, 1), (multi, arm64, 2) })
+        {
+            gets = 0;
+            var manifests = await client.ResolveManifestAsync(reference, platform, ct);
+            Assert.Equal(manifestGets, gets); // the manifest (and, for an index, the platform's): no blob
+            gets = 0;
+            var full = await client.ResolveImageAsync(reference, platform, ct);
+            Assert.Equal(manifestGets + 1, gets); // the same, and the config blob
+            Assert.Equal(full.TopDigest, manifests.TopDigest);
+            Assert.Equal(full.ManifestDigest, manifests.ManifestDigest);
+            Assert.Equal(full.Config, manifests.Config);
+            Assert.Equal(full.Layers, manifests.Layers);
+            Assert.Equal(full.Platform, manifests.Platform);
+            Assert.True(manifests.ConfigBytes.IsEmpty);
+            Assert.False(full.ConfigBytes.IsEmpty);
+        }
+    }
+
+    [Fact]
     public async Task Docker_manifest_list_and_single_platform_mismatch()
     {
         var ct = TestContext.Current.CancellationToken;

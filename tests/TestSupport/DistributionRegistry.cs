@@ -75,6 +75,7 @@ public sealed class DistributionRegistry : IAsyncDisposable
         string? authYaml = null,
         Action<string>? prepare = null,
         bool tls = false,
+        bool accessLog = false,
         CancellationToken cancellationToken = default)
     {
         var binary = RequiredTool.Require(Binary, "docker-registry");
@@ -94,7 +95,7 @@ public sealed class DistributionRegistry : IAsyncDisposable
             {
                 var port = FreePort();
                 var config = dir.Combine("config.yml");
-                await File.WriteAllTextAsync(config, Config(dir.Combine("storage"), port, authYaml?.Replace("{workdir}", dir.Path, StringComparison.Ordinal), tlsYaml), cancellationToken);
+                await File.WriteAllTextAsync(config, Config(dir.Combine("storage"), port, authYaml?.Replace("{workdir}", dir.Path, StringComparison.Ordinal), tlsYaml, accessLog), cancellationToken);
                 var output = new StringBuilder();
                 var process = Launch(binary, config, output);
                 var registry = new DistributionRegistry(process, dir, output, port, certificate);
@@ -182,14 +183,14 @@ public sealed class DistributionRegistry : IAsyncDisposable
         return certificate;
     }
 
-    private static string Config(string storage, int port, string? authYaml, string? tlsYaml)
+    private static string Config(string storage, int port, string? authYaml, string? tlsYaml, bool accessLog)
     {
         var sb = new StringBuilder();
         sb.AppendLine("version: 0.1");
         sb.AppendLine("log:");
         sb.AppendLine("  level: warn");
         sb.AppendLine("  accesslog:");
-        sb.AppendLine("    disabled: true");
+        sb.AppendLine(accessLog ? "    disabled: false" : "    disabled: true");
         sb.AppendLine("storage:");
         sb.AppendLine("  filesystem:");
         sb.AppendLine(CultureInfo.InvariantCulture, $"    rootdirectory: {storage}");

@@ -6,7 +6,7 @@ namespace CvmfsImages.TestSupport;
 /// A class or collection fixture holding one open (no auth) registry for all tests of a class. A missing binary does
 /// not fail fixture creation: <see cref="Registry"/> then skips (or, under CI, fails) each test that asks for it.
 /// </summary>
-public sealed class RegistryFixture : IAsyncLifetime
+public class RegistryFixture : IAsyncLifetime
 {
     private DistributionRegistry? _registry;
     private string? _unavailable;
@@ -33,8 +33,11 @@ public sealed class RegistryFixture : IAsyncLifetime
             return;
         }
 
-        _registry = await DistributionRegistry.StartAsync(cancellationToken: TestContext.Current.CancellationToken);
+        _registry = await DistributionRegistry.StartAsync(accessLog: AccessLog, cancellationToken: TestContext.Current.CancellationToken);
     }
+
+    /// <summary>Whether the registry writes its access log (one line per request) into <see cref="DistributionRegistry.Log"/>.</summary>
+    protected virtual bool AccessLog => false;
 
     public async ValueTask DisposeAsync()
     {
@@ -42,5 +45,13 @@ public sealed class RegistryFixture : IAsyncLifetime
         {
             await _registry.DisposeAsync();
         }
+
+        GC.SuppressFinalize(this);
     }
+}
+
+/// <summary>A <see cref="RegistryFixture"/> whose registry logs every request, for tests that count requests at the server.</summary>
+public sealed class AccessLoggedRegistryFixture : RegistryFixture
+{
+    protected override bool AccessLog => true;
 }

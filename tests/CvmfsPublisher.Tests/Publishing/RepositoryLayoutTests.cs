@@ -106,9 +106,56 @@ public sealed class RepositoryLayoutTests
     {
         var target = RepositoryLayout.LinkTarget(tagPath, digest);
         Assert.False(target.StartsWith('/'));
-        Assert.True(RepositoryLayout.TryParseLinkTarget(tagPath, target, out var parsed));
+        Assert.True(RepositoryLayout.TryParseLinkTarget(tagPath, target, null, out var parsed));
         Assert.Equal(digest, parsed);
-        Assert.False(RepositoryLayout.TryParseLinkTarget(tagPath, "/cvmfs/x/" + RepositoryLayout.ImageDirectory(digest), out _));
-        Assert.False(RepositoryLayout.TryParseLinkTarget(tagPath, "../../../../../../" + RepositoryLayout.ImageDirectory(digest), out _));
+        Assert.False(RepositoryLayout.TryParseLinkTarget(tagPath, "/cvmfs/x/" + RepositoryLayout.ImageDirectory(digest), null, out _));
+        Assert.False(RepositoryLayout.TryParseLinkTarget(tagPath, "../../../../../../" + RepositoryLayout.ImageDirectory(digest), null, out _));
     }
+
+    [Theory]
+    [InlineData("/cvmfs/x/.images/ab/" + Tail, "sha256:ab" + Tail)]
+    [InlineData("/cvmfs/x/.images/ab/" + Tail + "/", "sha256:ab" + Tail)]
+    [InlineData("/cvmfs/x//.images/./ab/" + Tail, "sha256:ab" + Tail)]
+    [InlineData("/cvmfs/x/.images/sha256:ab/" + Tail, "osg-index:sha256:ab" + Tail)]
+    public void Absolute_links_into_the_mount_path_are_tags_as_osg_writes_them(string target, string key)
+    {
+        Assert.True(RepositoryLayout.TryParseLinkTarget("ns/app:1", target, "/cvmfs/x", out var parsed));
+        Assert.Equal(key, parsed);
+        Assert.Equal(target.Replace("//", "/", StringComparison.Ordinal).Replace("/./", "/", StringComparison.Ordinal).TrimEnd('/')[9..], RepositoryLayout.ImageDirectory(parsed));
+        Assert.False(RepositoryLayout.TryParseLinkTarget("ns/app:1", target, null, out _)); // no mount path: not ours
+    }
+
+    [Theory]
+    [InlineData("/cvmfs/other/.images/ab/" + Tail)]              // another repository
+    [InlineData("/cvmfs/xy/.images/ab/" + Tail)]                 // a sibling whose name starts like it
+    [InlineData("/cvmfs/x/../x/.images/ab/" + Tail)]             // '..' before the mount path
+    [InlineData("/cvmfs/x/ns/../.images/ab/" + Tail)]            // '..' inside
+    [InlineData("/cvmfs/x/.images/ab/" + Tail + "/etc")]         // into an image
+    [InlineData("/cvmfs/x/.images/AB/" + Tail)]                  // upper-case hex
+    [InlineData("/cvmfs/x/.images/sha256:ab/" + Tail + "0")]     // 63 characters
+    [InlineData("/cvmfs/x/.images/sha512:ab/" + Tail)]
+    [InlineData("/cvmfs/x")]
+    [InlineData("/cvmfs/x/")]
+    [InlineData("/")]
+    public void Absolute_links_elsewhere_are_not_tags(string target) =>
+        Assert.False(RepositoryLayout.TryParseLinkTarget("ns/app:1", target, "/cvmfs/x", out _));
+
+    [Fact]
+    public void Index_keys_name_osgs_manifest_list_directories()
+    {
+        var key = "osg-index:sha256:ab" + Tail;
+        Assert.True(RepositoryLayout.IsImageKey(key));
+        Assert.Equal(".images/sha256:ab/" + Tail, RepositoryLayout.ImageDirectory(key));
+        Assert.Equal(".images/sha256:ab/" + Tail + ".json", RepositoryLayout.MetadataFile(key));
+        Assert.Equal(key, RepositoryLayout.KeyOfDirectory(".images/sha256:ab/" + Tail));
+        Assert.Equal("sha256:ab" + Tail, RepositoryLayout.KeyOfDirectory(".images/ab/" + Tail));
+        Assert.Null(RepositoryLayout.KeyOfDirectory(".images/ab/" + Tail + "/x"));
+        Assert.Null(RepositoryLayout.KeyOfDirectory("../.images/ab/" + Tail));
+        Assert.False(RepositoryLayout.IsImageKey("osg-index:" + Tail));
+        Assert.False(RepositoryLayout.IsImageKey("osg-index:osg-index:sha256:ab" + Tail));
+        Assert.Equal("../.images/sha256:ab/" + Tail, RepositoryLayout.LinkTarget("a/b:1", key, TagLinks.Relative, "/cvmfs/x"));
+        Assert.Equal("/cvmfs/x/.images/sha256:ab/" + Tail, RepositoryLayout.LinkTarget("a/b:1", key, TagLinks.Absolute, "/cvmfs/x"));
+    }
+
+    private const string Tail = "cdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789";
 }

@@ -84,7 +84,7 @@ internal sealed class StandInRepository : IDisposable
         }
     }
 
-    private void Run(params string[] arguments)
+    public void Run(params string[] arguments)
     {
         using var process = Process.Start(new ProcessStartInfo(Wrapper, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
         var output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
