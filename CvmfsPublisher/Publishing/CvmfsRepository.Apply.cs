@@ -477,7 +477,7 @@ public sealed partial class CvmfsRepository
         var images = done.Count(a => a.Change is AddImage);
         var tags = done.Count(a => a.Change is SetTag);
         var removed = done.Count(a => a.Change is RemoveTag);
-        return $"cvmfs-images: {images} image(s) added, {tags} tag(s) set, {removed} tag(s) removed";
+        return $"cvmfs-images: added {PublishMessage.Count(images, "image", "images")}, set {PublishMessage.Count(tags, "tag", "tags")}, removed {PublishMessage.Count(removed, "tag", "tags")}";
     }
 
     private static string Describe(RepositoryChange change) => change switch

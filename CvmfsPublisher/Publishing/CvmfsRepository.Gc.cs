@@ -48,7 +48,7 @@ public sealed partial class CvmfsRepository
                         LogReferencedAgain(metadata.ConfigDigest);
                     }
 
-                    await session.CommitAsync($"cvmfs-images: garbage collection marked {plan.ToMark.Count} image(s) unreferenced, cleared {plan.ToClear.Count}", ct).ConfigureAwait(false);
+                    await session.CommitAsync($"cvmfs-images: garbage collection marked {PublishMessage.Count(plan.ToMark.Count, "image", "images")} unreferenced, cleared {plan.ToClear.Count}", ct).ConfigureAwait(false);
                 }
             }
         }
@@ -143,7 +143,7 @@ public sealed partial class CvmfsRepository
                     await session.DeleteFileAsync(RepositoryLayout.MetadataFile(digest), ct).ConfigureAwait(false);
                 }
 
-                await session.CommitAsync($"cvmfs-images: garbage collection removed {gone.Count} image(s)", ct).ConfigureAwait(false);
+                await session.CommitAsync($"cvmfs-images: garbage collection removed {PublishMessage.Count(gone.Count, "image", "images")}", ct).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
             {

@@ -5,12 +5,10 @@ namespace CvmfsImages.Publisher.Publishing;
 /// <summary>One <c>cvmfs_server</c> transaction, opened at the first write (see <see cref="CvmfsServerBackend"/>).</summary>
 internal sealed class CvmfsServerSession : IRepositorySession
 {
-    private const string TrashDirectory = RepositoryLayout.ImagesDirectory + "/.trash";
     private readonly CvmfsServerBackend backend;
     private readonly bool ingest;
     private readonly Func<string, CancellationToken, Task>? hook;
     private bool open;
-    private bool trashUsed;
 
     public CvmfsServerSession(CvmfsServerBackend backend, bool ingest, Func<string, CancellationToken, Task>? hook)
     {
@@ -27,8 +25,10 @@ internal sealed class CvmfsServerSession : IRepositorySession
         if (ingest)
         {
             RequireNoTransaction("ingest an image");
+            // No -c: the tar holds the image's .cvmfscatalog (PrepareStagedTree), which makes it a nested catalog;
+            // cvmfs_swissknife 2.11 adds a marker of its own for -c and then fails an assertion on the second one.
             await IngestAsync(
-                ["ingest", "-t", "-", "-b", relative, "-c", backend.RepositoryName],
+                ["ingest", "-t", "-", "-b", relative, backend.RepositoryName],
                 (stdin, token) => WriteTarBufferedAsync(stagedTree, stdin, token),
                 ct).ConfigureAwait(false);
         }
@@ -62,11 +62,13 @@ internal sealed class CvmfsServerSession : IRepositorySession
             return;
         }
 
-        // One rename takes the image out of .images at once; the trash is emptied before publishing.
+        // Deleted in place, inside the transaction (nothing is visible before publish). Never renamed away first: on
+        // the real union mount (overlayfs) renaming a directory of an earlier revision fails with EXDEV. The metadata
+        // goes first, so a tree a failure leaves half deleted is an image "never completed": never tagged, replaced
+        // by the next publish of that image, removed by GC.
         await EnsureOpenAsync(ct).ConfigureAwait(false);
-        Tree.EnsureDirectories(TrashDirectory);
-        Native.RenameNoReplace(Tree.Full(relative), Tree.Full($"{TrashDirectory}/{RepositoryLayout.DigestHex(configDigest)}"));
-        trashUsed = true;
+        Tree.DeleteFile(RepositoryLayout.MetadataFile(configDigest));
+        await Task.Run(() => TreeOperations.DeleteTree(Tree.Full(relative)), ct).ConfigureAwait(false);
     }
 
     public async Task WriteFileAsync(string relativePath, ReadOnlyMemory<byte> content, CancellationToken ct)
@@ -103,15 +105,10 @@ internal sealed class CvmfsServerSession : IRepositorySession
             return;
         }
 
-        if (trashUsed)
-        {
-            TreeOperations.DeleteTree(Tree.Full(TrashDirectory));
-        }
-
         // `publish` is the commit point: cancelled before it starts, the transaction is aborted; once it runs it is
         // never cancelled (killing it midway can leave the repository needing manual repair). Its own time limit stays.
         ct.ThrowIfCancellationRequested();
-        await backend.Command.RunAsync(["publish", "-m", message, backend.RepositoryName], null, CancellationToken.None).ConfigureAwait(false);
+        await backend.Command.RunAsync(["publish", "-m", PublishMessage.Require(message), backend.RepositoryName], null, CancellationToken.None).ConfigureAwait(false);
         open = false;
         File.Delete(backend.MarkerPath);
         await Hook("after-commit", ct).ConfigureAwait(false);
