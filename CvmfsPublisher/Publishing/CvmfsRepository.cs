@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -20,6 +21,7 @@ public sealed partial class CvmfsRepository : IAsyncDisposable
     private readonly string staging;
     private readonly string lockFile;
     private readonly string repositoryName;
+    private readonly ConcurrentDictionary<string, byte> reportedUnreadable = new(StringComparer.Ordinal);
 
     public CvmfsRepository(PublisherOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? time = null)
     {
@@ -102,7 +104,7 @@ public sealed partial class CvmfsRepository : IAsyncDisposable
                 continue;
             }
 
-            foreach (var entry in prefix.EnumerateFileSystemInfos())
+            foreach (var entry in ReadableEntries(prefix, RepositoryLayout.ImagesDirectory + "/" + prefix.Name, snapshot))
             {
                 ct.ThrowIfCancellationRequested();
                 var name = entry.Name;
@@ -160,7 +162,7 @@ public sealed partial class CvmfsRepository : IAsyncDisposable
     private void WalkTags(string relativeDirectory, RepositorySnapshot snapshot, CancellationToken ct)
     {
         var directory = relativeDirectory.Length == 0 ? backend.Tree.Root : backend.Tree.Full(relativeDirectory);
-        foreach (var entry in new DirectoryInfo(directory).EnumerateFileSystemInfos())
+        foreach (var entry in relativeDirectory.Length == 0 ? new DirectoryInfo(directory).EnumerateFileSystemInfos() : ReadableEntries(new DirectoryInfo(directory), relativeDirectory, snapshot))
         {
             ct.ThrowIfCancellationRequested();
             if (entry.Name.StartsWith('.'))
@@ -185,6 +187,28 @@ public sealed partial class CvmfsRepository : IAsyncDisposable
             {
                 WalkTags(relative, snapshot, ct);
             }
+        }
+    }
+
+    /// <summary>
+    /// The entries of a directory below the root, or none when it cannot be read: a directory this service did not
+    /// write (someone's ingest with mode 0700) is skipped, said once per directory and process, and the rest is read.
+    /// </summary>
+    private List<FileSystemInfo> ReadableEntries(DirectoryInfo directory, string relative, RepositorySnapshot snapshot)
+    {
+        try
+        {
+            return [.. directory.EnumerateFileSystemInfos()];
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            snapshot.UnreadableDirectories.Add(relative);
+            if (reportedUnreadable.TryAdd(directory.FullName, 0))
+            {
+                LogUnreadableDirectory(directory.FullName, e.Message);
+            }
+
+            return [];
         }
     }
 

@@ -14,10 +14,16 @@ internal sealed class RepositorySnapshot
 
     public HashSet<string> UnreadableMetadata { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Directories (relative to the root) that could not be read and were skipped.</summary>
+    public SortedSet<string> UnreadableDirectories { get; } = new(StringComparer.Ordinal);
+
     public bool IsReferenced(string configDigest) => Tags.ContainsValue(configDigest);
 
     /// <summary>The public view: every tag, and the metadata of images whose directory is there.</summary>
     public PublishedState ToPublishedState() => new(
         new Dictionary<string, string>(Tags, StringComparer.Ordinal),
-        Metadata.Where(m => ImageDirectories.Contains(m.Key)).ToDictionary(m => m.Key, m => m.Value, StringComparer.Ordinal));
+        Metadata.Where(m => ImageDirectories.Contains(m.Key)).ToDictionary(m => m.Key, m => m.Value, StringComparer.Ordinal))
+    {
+        UnreadableDirectories = [.. UnreadableDirectories],
+    };
 }
