@@ -12,10 +12,12 @@
 # Runs only where a real `cvmfs_server` is on PATH (says so and exits 0 elsewhere, e.g. with the test stand-in), as
 # root; every CVMFS command and the CLI run as the repositories' owner (CVMFS_USER_NAME, default cvmfs-sync).
 # Repositories: TX_REPO (default test.repo.org) and INGEST_REPO (default ingest.repo.org), made with
-# `cvmfs_server mkfs -o cvmfs-sync NAME`. The root file system: ROOTFS_TAR (a plain tar), ROOTFS_DIR, or
+# `cvmfs_server mkfs -o cvmfs-sync NAME`, test repositories holding no tags but this script's: each pass removes the
+# tags its list does not name (the mass-removal guard stops a pass that would remove others, exit 5). The root file system: ROOTFS_TAR (a plain tar), ROOTFS_DIR, or
 # `debootstrap --variant=minbase bookworm` built once into MINBASE_CACHE (default /var/tmp/flatten-bench-minbase,
 # shared with bench/flatten.sh).
-# Usage: bench/publish-real.sh [RUNS]   (default 3)
+# Usage: bench/publish-real.sh [RUNS]   (default 3); MODES="tx ingest" (default both) picks the modes; CLI_DIR=DIR
+# uses an already published CLI instead of publishing this checkout.
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
 real=$(command -v cvmfs_server || true)
@@ -24,6 +26,8 @@ if [ -z "$real" ] || grep -q 'stand-in' "$real" 2>/dev/null; then
   exit 0
 fi
 runs=${1:-3}
+modes=${MODES:-tx ingest}
+want() { [[ " $modes " == *" $1 "* ]]; }
 tx_repo=${TX_REPO:-test.repo.org}
 in_repo=${INGEST_REPO:-ingest.repo.org}
 user=${CVMFS_USER_NAME:-cvmfs-sync}
@@ -44,9 +48,12 @@ cleanup() {
 trap cleanup EXIT
 as_user() { runuser -u "$user" -- "$@"; }
 
-echo "== cvmfs-image-sync as deployed (README: self-contained, ReadyToRun)"
-rid=$(dotnet --info | awk '/^ *RID:/ { print $2; exit }')
-dotnet publish SyncService -c Release -r "$rid" --self-contained -p:PublishReadyToRun=true -nologo -clp:NoSummary -v quiet -o "$work/cli" >/dev/null
+cli=${CLI_DIR:-$work/cli}
+if [ -z "${CLI_DIR:-}" ]; then
+  echo "== cvmfs-image-sync as deployed (README: self-contained, ReadyToRun)"
+  rid=$(dotnet --info | awk '/^ *RID:/ { print $2; exit }')
+  dotnet publish SyncService -c Release -r "$rid" --self-contained -p:PublishReadyToRun=true -nologo -clp:NoSummary -v quiet -o "$cli" >/dev/null
+fi
 
 echo "== the root file system"
 if [ -n "${ROOTFS_TAR:-}" ]; then
@@ -94,16 +101,21 @@ settings() { # repo ingest(true|false)
 umoci config --image "$work/oci:base" --tag r0 --config.label bench.round=0
 skopeo copy -q --dest-tls-verify=false "oci:$work/oci:r0" "docker://127.0.0.1:$port/bench/rootfs:r0"
 for mode in false true; do
+  { [ "$mode" = true ] && want ingest; } || { [ "$mode" = false ] && want tx; } || continue
   repo=$([ "$mode" = true ] && echo "$in_repo" || echo "$tx_repo")
   echo "127.0.0.1:$port/bench/rootfs:r0" > "$work/list-$repo"
   chown "$user:" "$work/list-$repo"
   # shellcheck disable=SC2046 # settings prints separate words on purpose
-  as_user "$work/cli/cvmfs-image-sync" sync --once --list "$work/list-$repo" $(settings "$repo" "$mode") > "$work/warm.log" 2>&1 ||
+  as_user "$cli/cvmfs-image-sync" sync --once --list "$work/list-$repo" $(settings "$repo" "$mode") > "$work/warm.log" 2>&1 ||
     { cat "$work/warm.log"; exit 1; }
 done
-as_user sh -c "cvmfs_server transaction $tx_repo && mkdir -p /cvmfs/$tx_repo/hand/0 && tar -x -f $work/rootfs.tar -C /cvmfs/$tx_repo/hand/0 && cvmfs_server publish $tx_repo" > "$work/warm.log" 2>&1 ||
-  { cat "$work/warm.log"; exit 1; }
-as_user cvmfs_server ingest -t "$work/rootfs.tar" -b hand/0 "$in_repo" > "$work/warm.log" 2>&1 || { cat "$work/warm.log"; exit 1; }
+if want tx; then
+  as_user sh -c "cvmfs_server transaction $tx_repo && mkdir -p /cvmfs/$tx_repo/hand/0 && tar -x -f $work/rootfs.tar -C /cvmfs/$tx_repo/hand/0 && cvmfs_server publish $tx_repo" > "$work/warm.log" 2>&1 ||
+    { cat "$work/warm.log"; exit 1; }
+fi
+if want ingest; then
+  as_user cvmfs_server ingest -t "$work/rootfs.tar" -b hand/0 "$in_repo" > "$work/warm.log" 2>&1 || { cat "$work/warm.log"; exit 1; }
+fi
 
 measure() { # name command... -> appends "wall cpu" to $work/times.NAME
   local name=$1; shift
@@ -112,15 +124,19 @@ measure() { # name command... -> appends "wall cpu" to $work/times.NAME
 }
 for i in $(seq "$runs"); do
   ref=127.0.0.1:$port/bench/rootfs:r$i
+  if want tx; then
   measure hand-tx runuser -u "$user" -- sh -c "cvmfs_server transaction $tx_repo && mkdir -p /cvmfs/$tx_repo/hand/$i && tar -x -f $work/rootfs.tar -C /cvmfs/$tx_repo/hand/$i && cvmfs_server publish $tx_repo"
   echo "$ref" >> "$work/list-$tx_repo"
   # shellcheck disable=SC2046
-  measure ours-tx runuser -u "$user" -- "$work/cli/cvmfs-image-sync" sync --once --list "$work/list-$tx_repo" $(settings "$tx_repo" false)
+  measure ours-tx runuser -u "$user" -- "$cli/cvmfs-image-sync" sync --once --list "$work/list-$tx_repo" $(settings "$tx_repo" false)
+  fi
+  if want ingest; then
   measure hand-ingest runuser -u "$user" -- cvmfs_server ingest -t "$work/rootfs.tar" -b "hand/$i" "$in_repo"
   echo "$ref" >> "$work/list-$in_repo"
   # shellcheck disable=SC2046
-  measure ours-ingest runuser -u "$user" -- "$work/cli/cvmfs-image-sync" sync --once --list "$work/list-$in_repo" $(settings "$in_repo" true)
-  measure unpack runuser -u "$user" -- "$work/cli/cvmfs-image-sync" unpack "$ref" "$work/unpacked/r$i" \
+  measure ours-ingest runuser -u "$user" -- "$cli/cvmfs-image-sync" sync --once --list "$work/list-$in_repo" $(settings "$in_repo" true)
+  fi
+  measure unpack runuser -u "$user" -- "$cli/cvmfs-image-sync" unpack "$ref" "$work/unpacked/r$i" \
     --set "Registry:BlobCacheDirectory=$work/cache" --set "Sync:StateDirectory=$work/state"
   echo "round $i done"
 done
@@ -131,10 +147,14 @@ echo
 echo "== medians of $runs rounds (load average now: $(cut -d' ' -f1-3 /proc/loadavg))"
 printf '%-12s %8s %8s\n' what wall_s cpu_s
 for name in hand-tx ours-tx hand-ingest ours-ingest unpack; do
+  [ -f "$work/times.$name" ] || continue
   printf '%-12s %8s %8s\n' "$name" "$(col "$name" 1)" "$(col "$name" 2)"
 done
 ratio() { awk -v a="$(col "$1" 1)" -v b="$(col "$2" 1)" 'BEGIN { printf "%.2f", a / b }'; }
 echo
-echo "transaction mode: ours / by hand = $(ratio ours-tx hand-tx) (target <= 1.2)"
-echo "ingest mode:      ours / by hand = $(ratio ours-ingest hand-ingest) (target <= 1.2)"
-echo "unpack (pull + flatten) / ours: transaction $(awk -v a="$(col unpack 1)" -v b="$(col ours-tx 1)" 'BEGIN { printf "%.2f", a / b }'), ingest $(awk -v a="$(col unpack 1)" -v b="$(col ours-ingest 1)" 'BEGIN { printf "%.2f", a / b }')"
+if want tx; then
+  echo "transaction mode: ours / by hand = $(ratio ours-tx hand-tx) (target <= 1.2); unpack (pull + flatten) / ours = $(ratio unpack ours-tx)"
+fi
+if want ingest; then
+  echo "ingest mode:      ours / by hand = $(ratio ours-ingest hand-ingest) (target <= 1.2); unpack (pull + flatten) / ours = $(ratio unpack ours-ingest)"
+fi

@@ -164,6 +164,12 @@ internal sealed class CvmfsServerSession : IRepositorySession
         {
             await backend.Command.RunAsync(arguments, writeInput, ct).ConfigureAwait(false);
         }
+        catch (CvmfsServerException e) when (CouldNotStartTransaction(e))
+        {
+            // Someone else's transaction is open: it is theirs, never aborted here (real 2.11.5 prints this).
+            File.Delete(backend.MarkerPath);
+            throw;
+        }
         catch (CvmfsServerException)
         {
             var abort = await backend.Command.TryRunAsync(["abort", "-f", backend.RepositoryName], null, CancellationToken.None).ConfigureAwait(false);
@@ -177,6 +183,10 @@ internal sealed class CvmfsServerSession : IRepositorySession
 
         File.Delete(backend.MarkerPath);
     }
+
+    /// <summary>Whether a failed ingest never opened its transaction (<c>cvmfs_server_ingest.sh</c>: <c>die "Impossible to start a transaction"</c>).</summary>
+    private static bool CouldNotStartTransaction(CvmfsServerException e) =>
+        e.ExitCode > 0 && ((e.StandardError ?? string.Empty) + (e.StandardOutput ?? string.Empty)).Contains("Impossible to start a transaction", StringComparison.Ordinal);
 
     /// <summary>The tar in 1 MiB writes: one small write per header would wake the reader at every entry.</summary>
     private async Task WriteTarBufferedAsync(string stagedTree, Stream stdin, CancellationToken ct)

@@ -192,6 +192,28 @@ public sealed class RealCvmfsRulesTests
         TestImages.AssertComplete(Path.Combine(test.TreeRoot, "org", "app:1"), "gc-union-new");
     }
 
+    [Theory]
+    [MemberData(nameof(TestRepository.CvmfsKinds), MemberType = typeof(TestRepository))]
+    public async Task A_transaction_someone_else_opened_is_left_open_and_the_change_fails_naming_it(string kind)
+    {
+        using var test = new TestRepository(kind);
+        await using var repository = test.Open();
+        test.RunStandIn("transaction", Repo).AssertSuccess();
+        var add = TestImages.Stage(repository, "someone-else");
+
+        var result = await repository.ApplyAsync([add, new SetTag("org/app:1", add.Metadata.ConfigDigest)], null, Ct);
+
+        Assert.Equal(2, result.Failed.Count);
+        Assert.Contains(result.Failed, f => f.Error.Message.Contains("another transaction is already open", StringComparison.Ordinal));
+        Assert.True(File.Exists(test.StandInTransactionMarker), "someone else's transaction is theirs: never aborted");
+        Assert.False(File.Exists(Path.Combine(test.StagingDirectory, "transaction.open")), "nothing of ours is left to recover");
+
+        test.RunStandIn("abort", "-f", Repo).AssertSuccess();
+        var again = TestImages.Stage(repository, "someone-else");
+        Assert.Empty((await repository.ApplyAsync([again, new SetTag("org/app:1", again.Metadata.ConfigDigest)], null, Ct)).Failed);
+        TestImages.AssertComplete(Path.Combine(test.TreeRoot, "org", "app:1"), "someone-else");
+    }
+
     /// <summary>The stand-in opens transactions on an overlayfs union mount as root; elsewhere EXDEV is not modelled.</summary>
     private static void RequireUnionMount(TestRepository test)
     {
