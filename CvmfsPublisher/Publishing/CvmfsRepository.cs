@@ -161,19 +161,29 @@ public sealed partial class CvmfsRepository : IAsyncDisposable
 
     private void WalkTags(string relativeDirectory, RepositorySnapshot snapshot, CancellationToken ct)
     {
+        // Names and types from readdir alone: the walk costs one call per directory, not a stat per entry (on the
+        // FUSE mount of a real repository, every stat is a round trip).
         var directory = relativeDirectory.Length == 0 ? backend.Tree.Root : backend.Tree.Full(relativeDirectory);
-        foreach (var entry in relativeDirectory.Length == 0 ? new DirectoryInfo(directory).EnumerateFileSystemInfos() : ReadableEntries(new DirectoryInfo(directory), relativeDirectory, snapshot))
+        var entries = relativeDirectory.Length == 0 ? Native.ReadDirectory(directory) : ReadableNames(directory, relativeDirectory, snapshot);
+        foreach (var (name, reported) in entries)
         {
             ct.ThrowIfCancellationRequested();
-            if (entry.Name.StartsWith('.'))
+            if (name.StartsWith('.'))
             {
                 continue; // .images, .cvmfscatalog, .staging, temporary names: never tags
             }
 
-            var relative = relativeDirectory.Length == 0 ? entry.Name : relativeDirectory + "/" + entry.Name;
-            if (entry.Attributes.HasFlag(FileAttributes.ReparsePoint))
+            var relative = relativeDirectory.Length == 0 ? name : relativeDirectory + "/" + name;
+            var full = Path.Combine(directory, name);
+            var type = reported != Native.DirectoryTypeUnknown ? reported : Native.LStat(full) switch
             {
-                var target = entry.LinkTarget ?? string.Empty;
+                { IsSymlink: true } => Native.DirectoryTypeSymlink,
+                { IsDirectory: true } => Native.DirectoryTypeDirectory,
+                _ => Native.DirectoryTypeUnknown,
+            };
+            if (type == Native.DirectoryTypeSymlink)
+            {
+                var target = new FileInfo(full).LinkTarget ?? string.Empty;
                 if (RepositoryLayout.TryParseLinkTarget(relative, target, out var digest))
                 {
                     snapshot.Tags[relative] = digest;
@@ -183,10 +193,24 @@ public sealed partial class CvmfsRepository : IAsyncDisposable
                     LogForeignLink(relative, target);
                 }
             }
-            else if (entry is DirectoryInfo)
+            else if (type == Native.DirectoryTypeDirectory)
             {
                 WalkTags(relative, snapshot, ct);
             }
+        }
+    }
+
+    /// <summary>Like <see cref="ReadableEntries"/>, names and types only.</summary>
+    private List<(string Name, byte Type)> ReadableNames(string directory, string relative, RepositorySnapshot snapshot)
+    {
+        try
+        {
+            return Native.ReadDirectory(directory);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            NoteUnreadable(directory, relative, snapshot, e);
+            return [];
         }
     }
 
@@ -202,13 +226,17 @@ public sealed partial class CvmfsRepository : IAsyncDisposable
         }
         catch (UnauthorizedAccessException e)
         {
-            snapshot.UnreadableDirectories.Add(relative);
-            if (reportedUnreadable.TryAdd(directory.FullName, 0))
-            {
-                LogUnreadableDirectory(directory.FullName, e.Message);
-            }
-
+            NoteUnreadable(directory.FullName, relative, snapshot, e);
             return [];
+        }
+    }
+
+    private void NoteUnreadable(string directory, string relative, RepositorySnapshot snapshot, UnauthorizedAccessException e)
+    {
+        snapshot.UnreadableDirectories.Add(relative);
+        if (reportedUnreadable.TryAdd(directory, 0))
+        {
+            LogUnreadableDirectory(directory, e.Message);
         }
     }
 

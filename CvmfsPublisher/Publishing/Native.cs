@@ -6,7 +6,7 @@ namespace CvmfsImages.Publisher.Publishing;
 /// <summary>
 /// The few libc calls the BCL does not offer: rename without the existence check (atomic replace of a symlink),
 /// renameat2(RENAME_NOREPLACE), link(2) for hardlinks, statx(2) (inode, link count, owner, without following links),
-/// and flock(2) for the cross-process repository lock.
+/// flock(2) for the cross-process repository lock, and readdir(3) with each entry's type (no stat per entry).
 /// </summary>
 internal static partial class Native
 {
@@ -18,6 +18,7 @@ internal static partial class Native
     private const int LockNonBlocking = 4;
     private const int EWouldBlock = 11;
     private const int EIntr = 4;
+    private const int EAccess = 13;
 
     /// <summary>rename(2): atomically replaces <paramref name="newPath"/> (a file or symlink) when it exists.</summary>
     public static void Rename(string oldPath, string newPath)
@@ -110,6 +111,55 @@ internal static partial class Native
         }
     }
 
+    /// <summary>Entry types readdir(3) reports (d_type); <see cref="DirectoryTypeUnknown"/> where the file system does not say.</summary>
+    public const byte DirectoryTypeUnknown = 0;
+
+    public const byte DirectoryTypeDirectory = 4;
+
+    public const byte DirectoryTypeSymlink = 10;
+
+    /// <summary>
+    /// The names and types of a directory's entries ("." and ".." left out) in one pass of readdir(3): on a FUSE mount
+    /// (/cvmfs) a stat per entry is a round trip each. EACCES is an <see cref="UnauthorizedAccessException"/>.
+    /// </summary>
+    public static List<(string Name, byte Type)> ReadDirectory(string path)
+    {
+        var directory = opendir(path);
+        if (directory == IntPtr.Zero)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            throw errno == EAccess
+                ? new UnauthorizedAccessException($"Access to the path '{path}' is denied.", Error("opendir", path, null, errno))
+                : Error("opendir", path, null, errno);
+        }
+
+        try
+        {
+            var entries = new List<(string, byte)>();
+            while (true)
+            {
+                Marshal.SetLastPInvokeError(0);
+                var entry = readdir(directory);
+                if (entry == IntPtr.Zero)
+                {
+                    var errno = Marshal.GetLastPInvokeError();
+                    return errno == 0 ? entries : throw Error("readdir", path, null, errno);
+                }
+
+                // glibc's struct dirent on 64-bit Linux: d_ino (8), d_off (8), d_reclen (2), d_type (1), d_name.
+                var name = Marshal.PtrToStringUTF8(entry + 19) ?? string.Empty;
+                if (name is not ("." or ".."))
+                {
+                    entries.Add((name, Marshal.ReadByte(entry, 18)));
+                }
+            }
+        }
+        finally
+        {
+            _ = closedir(directory);
+        }
+    }
+
     private static IOException Error(string call, string path, string? other, int? errno = null)
     {
         var code = errno ?? Marshal.GetLastPInvokeError();
@@ -135,4 +185,13 @@ internal static partial class Native
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int flock(SafeFileHandle fd, int operation);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial IntPtr opendir(string path);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial IntPtr readdir(IntPtr directory);
+
+    [LibraryImport("libc")]
+    private static partial int closedir(IntPtr directory);
 }
