@@ -12,8 +12,8 @@
 # Runs only where a real `cvmfs_server` is on PATH (says so and exits 0 elsewhere, e.g. with the test stand-in), as
 # root; every CVMFS command and the CLI run as the repositories' owner (CVMFS_USER_NAME, default cvmfs-sync).
 # Repositories: TX_REPO (default test.repo.org) and INGEST_REPO (default ingest.repo.org), made with
-# `cvmfs_server mkfs -o cvmfs-sync NAME`, test repositories holding no tags but this script's: each pass removes the
-# tags its list does not name (the mass-removal guard stops a pass that would remove others, exit 5). The root file system: ROOTFS_TAR (a plain tar), ROOTFS_DIR, or
+# `cvmfs_server mkfs -o cvmfs-sync NAME`, test repositories holding no tags but this script's (bench/...; it refuses
+# others): its first pass removes earlier runs' tags (--allow-mass-removal). The root file system: ROOTFS_TAR (a plain tar), ROOTFS_DIR, or
 # `debootstrap --variant=minbase bookworm` built once into MINBASE_CACHE (default /var/tmp/flatten-bench-minbase,
 # shared with bench/flatten.sh).
 # Usage: bench/publish-real.sh [RUNS]   (default 3); MODES="tx ingest" (default both) picks the modes; CLI_DIR=DIR
@@ -34,6 +34,9 @@ user=${CVMFS_USER_NAME:-cvmfs-sync}
 [ "$(id -u)" = 0 ] || { echo "publish-real.sh: run it as root (the commands run as $user through runuser)" >&2; exit 2; }
 for repo in "$tx_repo" "$in_repo"; do
   [ -d "/cvmfs/$repo" ] || { echo "publish-real.sh: /cvmfs/$repo is missing: cvmfs_server mkfs -o $user $repo" >&2; exit 2; }
+  # Its passes remove the tags their list does not name (earlier runs' bench/ tags): never anyone else's.
+  other=$(find "/cvmfs/$repo" -mindepth 1 -maxdepth 4 -path "/cvmfs/$repo/.images" -prune -o -type l -lname "*.images/*" ! -path "/cvmfs/$repo/bench/*" -print -quit 2>/dev/null || true)
+  [ -z "$other" ] || { echo "publish-real.sh: /cvmfs/$repo holds a tag this script did not write ($other): use a test repository" >&2; exit 2; }
 done
 for tool in umoci skopeo docker-registry curl python3 /usr/bin/time dotnet runuser tar; do
   command -v "$tool" >/dev/null || { echo "publish-real.sh: '$tool' is missing" >&2; exit 2; }
@@ -106,7 +109,7 @@ for mode in false true; do
   echo "127.0.0.1:$port/bench/rootfs:r0" > "$work/list-$repo"
   chown "$user:" "$work/list-$repo"
   # shellcheck disable=SC2046 # settings prints separate words on purpose
-  as_user "$cli/cvmfs-image-sync" sync --once --list "$work/list-$repo" $(settings "$repo" "$mode") > "$work/warm.log" 2>&1 ||
+  as_user "$cli/cvmfs-image-sync" sync --once --list "$work/list-$repo" $(settings "$repo" "$mode") --allow-mass-removal > "$work/warm.log" 2>&1 ||
     { cat "$work/warm.log"; exit 1; }
 done
 if want tx; then
