@@ -513,7 +513,8 @@ public sealed partial class CvmfsRepository
         var tags = done.Count(a => a.Change is SetTag);
         var removed = done.Count(a => a.Change is RemoveTag);
         var adopted = done.Count(a => a.Change is AdoptImage);
-        return $"cvmfs-images: {images} image(s) added, {tags} tag(s) set, {removed} tag(s) removed" + (adopted > 0 ? $", {adopted} adopted in place" : string.Empty);
+        return $"cvmfs-images: added {PublishMessage.Count(images, "image", "images")}, set {PublishMessage.Count(tags, "tag", "tags")}, removed {PublishMessage.Count(removed, "tag", "tags")}"
+            + (adopted > 0 ? $", adopted {PublishMessage.Count(adopted, "image", "images")} in place" : string.Empty);
     }
 
     private static string Describe(RepositoryChange change) => change switch

@@ -52,7 +52,7 @@ public sealed partial class CvmfsRepository
                         LogReferencedAgain(metadata.ConfigDigest);
                     }
 
-                    await session.CommitAsync($"cvmfs-images: garbage collection marked {plan.ToMark.Count + plan.ForeignToMark.Count} image(s) unreferenced, cleared {plan.ToClear.Count}", ct).ConfigureAwait(false);
+                    await session.CommitAsync($"cvmfs-images: garbage collection marked {PublishMessage.Count(plan.ToMark.Count + plan.ForeignToMark.Count, "image", "images")} unreferenced, cleared {plan.ToClear.Count}", ct).ConfigureAwait(false);
                 }
             }
         }
@@ -186,7 +186,7 @@ public sealed partial class CvmfsRepository
                 // The removed foreign images leave OSG's file and ours in the same transaction.
                 await WriteForeignClocksAsync(session, snapshot, UpdateForeignClocks(snapshot, [], now), ct).ConfigureAwait(false);
 
-                await session.CommitAsync($"cvmfs-images: garbage collection removed {gone.Count} image(s)", ct).ConfigureAwait(false);
+                await session.CommitAsync($"cvmfs-images: garbage collection removed {PublishMessage.Count(gone.Count, "image", "images")}", ct).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
             {

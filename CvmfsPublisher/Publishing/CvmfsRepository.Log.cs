@@ -52,4 +52,7 @@ public sealed partial class CvmfsRepository
 
     [LoggerMessage(EventId = 8016, Level = LogLevel.Information, Message = "Image {ConfigDigest} is referenced again; its grace period is cleared")]
     private partial void LogReferencedAgain(string configDigest);
+
+    [LoggerMessage(EventId = 8017, Level = LogLevel.Warning, Message = "Skipping {Path}: this service cannot read it ({Reason}); what is below it is left alone and not seen as published")]
+    private partial void LogUnreadableDirectory(string path, string reason);
 }

@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Globalization;
+using CvmfsImages.Publisher.Native;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -21,6 +23,7 @@ public sealed partial class CvmfsRepository
     private readonly string lockFile;
     private readonly string repositoryName;
     private readonly string mountPath;
+    private readonly ConcurrentDictionary<string, byte> reportedUnreadable = new(StringComparer.Ordinal);
 
     public CvmfsRepository(PublisherOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? time = null)
     {
@@ -129,7 +132,7 @@ public sealed partial class CvmfsRepository
                 continue;
             }
 
-            foreach (var entry in prefix.EnumerateFileSystemInfos())
+            foreach (var entry in ReadableEntries(prefix, RepositoryLayout.ImagesDirectory + "/" + prefix.Name, snapshot))
             {
                 ct.ThrowIfCancellationRequested();
                 var name = entry.Name;
@@ -186,19 +189,29 @@ public sealed partial class CvmfsRepository
 
     private void WalkTags(string relativeDirectory, RepositorySnapshot snapshot, CancellationToken ct)
     {
+        // Names and types from readdir alone: the walk costs one call per directory, not a stat per entry (on the
+        // FUSE mount of a real repository, every stat is a round trip).
         var directory = relativeDirectory.Length == 0 ? backend.Tree.Root : backend.Tree.Full(relativeDirectory);
-        foreach (var entry in new DirectoryInfo(directory).EnumerateFileSystemInfos())
+        var entries = relativeDirectory.Length == 0 ? Libc.ReadDirectory(directory) : ReadableNames(directory, relativeDirectory, snapshot);
+        foreach (var (name, reported) in entries)
         {
             ct.ThrowIfCancellationRequested();
-            if (entry.Name.StartsWith('.'))
+            if (name.StartsWith('.'))
             {
                 continue; // .images, .cvmfscatalog, .staging, temporary names: never tags
             }
 
-            var relative = relativeDirectory.Length == 0 ? entry.Name : relativeDirectory + "/" + entry.Name;
-            if (entry.Attributes.HasFlag(FileAttributes.ReparsePoint))
+            var relative = relativeDirectory.Length == 0 ? name : relativeDirectory + "/" + name;
+            var full = Path.Combine(directory, name);
+            var type = reported != Libc.DirectoryTypeUnknown ? reported : Libc.LStat(full) switch
             {
-                var target = entry.LinkTarget ?? string.Empty;
+                { IsSymlink: true } => Libc.DirectoryTypeSymlink,
+                { IsDirectory: true } => Libc.DirectoryTypeDirectory,
+                _ => Libc.DirectoryTypeUnknown,
+            };
+            if (type == Libc.DirectoryTypeSymlink)
+            {
+                var target = new FileInfo(full).LinkTarget ?? string.Empty;
                 if (RepositoryLayout.TryParseLinkTarget(relative, target, mountPath, out var digest))
                 {
                     snapshot.Tags[relative] = digest;
@@ -209,10 +222,50 @@ public sealed partial class CvmfsRepository
                     LogForeignLink(relative, target);
                 }
             }
-            else if (entry is DirectoryInfo)
+            else if (type == Libc.DirectoryTypeDirectory)
             {
                 WalkTags(relative, snapshot, ct);
             }
+        }
+    }
+
+    /// <summary>Like <see cref="ReadableEntries"/>, names and types only.</summary>
+    private List<(string Name, byte Type)> ReadableNames(string directory, string relative, RepositorySnapshot snapshot)
+    {
+        try
+        {
+            return Libc.ReadDirectory(directory);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            NoteUnreadable(directory, relative, snapshot, e);
+            return [];
+        }
+    }
+
+    /// <summary>
+    /// The entries of a directory below the root, or none when it cannot be read: a directory this service did not
+    /// write (someone's ingest with mode 0700) is skipped, said once per directory and process, and the rest is read.
+    /// </summary>
+    private List<FileSystemInfo> ReadableEntries(DirectoryInfo directory, string relative, RepositorySnapshot snapshot)
+    {
+        try
+        {
+            return [.. directory.EnumerateFileSystemInfos()];
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            NoteUnreadable(directory.FullName, relative, snapshot, e);
+            return [];
+        }
+    }
+
+    private void NoteUnreadable(string directory, string relative, RepositorySnapshot snapshot, UnauthorizedAccessException e)
+    {
+        snapshot.UnreadableDirectories.Add(relative);
+        if (reportedUnreadable.TryAdd(directory, 0))
+        {
+            LogUnreadableDirectory(directory, e.Message);
         }
     }
 

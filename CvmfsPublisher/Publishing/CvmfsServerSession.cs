@@ -6,12 +6,10 @@ namespace CvmfsImages.Publisher.Publishing;
 /// <summary>One <c>cvmfs_server</c> transaction, opened at the first write (see <see cref="CvmfsServerBackend"/>).</summary>
 internal sealed class CvmfsServerSession : IRepositorySession
 {
-    private const string TrashDirectory = RepositoryLayout.ImagesDirectory + "/.trash";
     private readonly CvmfsServerBackend backend;
     private readonly bool ingest;
     private readonly Func<string, CancellationToken, Task>? hook;
     private bool open;
-    private bool trashUsed;
 
     public CvmfsServerSession(CvmfsServerBackend backend, bool ingest, Func<string, CancellationToken, Task>? hook)
     {
@@ -28,8 +26,10 @@ internal sealed class CvmfsServerSession : IRepositorySession
         if (ingest)
         {
             RequireNoTransaction("ingest an image");
+            // No -c: the tar holds the image's .cvmfscatalog (PrepareStagedTree), which makes it a nested catalog;
+            // cvmfs_swissknife 2.11 adds a marker of its own for -c and then fails an assertion on the second one.
             await IngestAsync(
-                ["ingest", "-t", "-", "-b", relative, "-c", backend.RepositoryName],
+                ["ingest", "-t", "-", "-b", relative, backend.RepositoryName],
                 (stdin, token) => WriteTarBufferedAsync(stagedTree, stdin, token),
                 ct).ConfigureAwait(false);
         }
@@ -63,11 +63,13 @@ internal sealed class CvmfsServerSession : IRepositorySession
             return;
         }
 
-        // One rename takes the image out of .images at once; the trash is emptied before publishing.
+        // Deleted in place, inside the transaction (nothing is visible before publish). Never renamed away first: on
+        // the real union mount (overlayfs) renaming a directory of an earlier revision fails with EXDEV. The metadata
+        // goes first, so a tree a failure leaves half deleted is an image "never completed": never tagged, replaced
+        // by the next publish of that image, removed by GC.
         await EnsureOpenAsync(ct).ConfigureAwait(false);
-        Tree.EnsureDirectories(TrashDirectory);
-        Libc.RenameNoReplace(Tree.Full(relative), Tree.Full($"{TrashDirectory}/{RepositoryLayout.KeyName(configDigest)}"));
-        trashUsed = true;
+        Tree.DeleteFile(RepositoryLayout.MetadataFile(configDigest));
+        await Task.Run(() => TreeOperations.DeleteTree(Tree.Full(relative)), ct).ConfigureAwait(false);
     }
 
     public async Task WriteFileAsync(string relativePath, ReadOnlyMemory<byte> content, CancellationToken ct)
@@ -104,15 +106,10 @@ internal sealed class CvmfsServerSession : IRepositorySession
             return;
         }
 
-        if (trashUsed)
-        {
-            TreeOperations.DeleteTree(Tree.Full(TrashDirectory));
-        }
-
         // `publish` is the commit point: cancelled before it starts, the transaction is aborted; once it runs it is
         // never cancelled (killing it midway can leave the repository needing manual repair). Its own time limit stays.
         ct.ThrowIfCancellationRequested();
-        await backend.Command.RunAsync(["publish", "-m", message, backend.RepositoryName], null, CancellationToken.None).ConfigureAwait(false);
+        await backend.Command.RunAsync(["publish", "-m", PublishMessage.Require(message), backend.RepositoryName], null, CancellationToken.None).ConfigureAwait(false);
         open = false;
         File.Delete(backend.MarkerPath);
         await Hook("after-commit", ct).ConfigureAwait(false);
@@ -168,6 +165,12 @@ internal sealed class CvmfsServerSession : IRepositorySession
         {
             await backend.Command.RunAsync(arguments, writeInput, ct).ConfigureAwait(false);
         }
+        catch (CvmfsServerException e) when (CouldNotStartTransaction(e))
+        {
+            // Someone else's transaction is open: it is theirs, never aborted here (real 2.11.5 prints this).
+            File.Delete(backend.MarkerPath);
+            throw;
+        }
         catch (CvmfsServerException)
         {
             var abort = await backend.Command.TryRunAsync(["abort", "-f", backend.RepositoryName], null, CancellationToken.None).ConfigureAwait(false);
@@ -181,6 +184,10 @@ internal sealed class CvmfsServerSession : IRepositorySession
 
         File.Delete(backend.MarkerPath);
     }
+
+    /// <summary>Whether a failed ingest never opened its transaction (<c>cvmfs_server_ingest.sh</c>: <c>die "Impossible to start a transaction"</c>).</summary>
+    private static bool CouldNotStartTransaction(CvmfsServerException e) =>
+        e.ExitCode > 0 && ((e.StandardError ?? string.Empty) + (e.StandardOutput ?? string.Empty)).Contains("Impossible to start a transaction", StringComparison.Ordinal);
 
     /// <summary>The tar in 1 MiB writes: one small write per header would wake the reader at every entry.</summary>
     private async Task WriteTarBufferedAsync(string stagedTree, Stream stdin, CancellationToken ct)

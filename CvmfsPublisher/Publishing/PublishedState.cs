@@ -7,6 +7,12 @@ public sealed record PublishedState(IReadOnlyDictionary<string, string> Tags, IR
 {
     /// <summary>Image directories with no metadata of ours (built by OSG's script, or never completed), by image key.</summary>
     public IReadOnlyDictionary<string, ForeignImage> Foreign { get; init; } = new Dictionary<string, ForeignImage>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Directories of the repository (relative paths) this service cannot read, e.g. one someone ingested with mode
+    /// 0700: skipped, so tags below them are not known. Empty when everything could be read.
+    /// </summary>
+    public IReadOnlyList<string> UnreadableDirectories { get; init; } = [];
 }
 
 /// <summary>An image directory the publisher did not write metadata for (see <see cref="RepositoryLayout.IndexKeyPrefix"/>).</summary>

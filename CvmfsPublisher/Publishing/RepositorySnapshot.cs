@@ -33,6 +33,9 @@ internal sealed class RepositorySnapshot
     /// </summary>
     public Dictionary<string, string> LinkedElsewhere { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Directories (relative to the root) that could not be read and were skipped.</summary>
+    public SortedSet<string> UnreadableDirectories { get; } = new(StringComparer.Ordinal);
+
     public bool IsReferenced(string configDigest) => Tags.ContainsValue(configDigest);
 
     /// <summary>An image directory with no metadata of ours (OSG's, or one of ours never completed).</summary>
@@ -55,5 +58,6 @@ internal sealed class RepositorySnapshot
             k => k,
             k => new ForeignImage(k, RepositoryLayout.ImageDirectory(k), IsReferenced(k), IsReferenced(k) ? null : ForeignSince(k)),
             StringComparer.Ordinal),
+        UnreadableDirectories = [.. UnreadableDirectories],
     };
 }

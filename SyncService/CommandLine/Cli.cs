@@ -69,7 +69,7 @@ public static class Cli
         var global = new GlobalOptions();
         var root = new RootCommand(
             "cvmfs-image-sync: keeps a CVMFS repository (or a local directory) equal to a reviewed list of container images. "
-            + "Exit codes: 0 ok, 1 some images failed, 2 bad command line or configuration, 3 list unreadable or invalid, 4 repository or registry unusable, 130 interrupted.");
+            + "Exit codes: 0 ok, 1 some images failed, 2 bad command line or configuration, 3 list unreadable or invalid, 4 repository or registry unusable, 5 mass removal refused (sync: --allow-mass-removal), 130 interrupted.");
         global.AddTo(root);
         root.Add(SyncCommand.Create(global, env));
         root.Add(ServeCommand.Create(global, env));

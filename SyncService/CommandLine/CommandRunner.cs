@@ -3,13 +3,15 @@ using CvmfsImages.Publisher.Publishing;
 using CvmfsImages.Registry;
 using CvmfsImages.Registry.Names;
 using CvmfsImages.Sync.Configuration;
+using CvmfsImages.Sync.Execution;
 using CvmfsImages.Sync.Lists;
 
 namespace CvmfsImages.Sync.CommandLine;
 
 /// <summary>
 /// Runs a command body with the settings loaded and the services built, and maps what escapes to exit codes with a
-/// message naming the input: configuration (2), list (3), repository or registry as a whole (4), signal (130).
+/// message naming the input: configuration (2), list (3), repository or registry as a whole (4), a mass removal
+/// refused (5), signal (130).
 /// </summary>
 internal static class CommandRunner
 {
@@ -18,12 +20,19 @@ internal static class CommandRunner
         GlobalOptions global,
         CliEnvironment env,
         Func<CommandContext, CancellationToken, Task<int>> body,
-        CancellationToken ct)
+        CancellationToken ct,
+        IReadOnlyList<string>? commandSettings = null)
     {
         SyncSettings settings;
         try
         {
-            settings = SyncSettings.Load(global.Read(parse));
+            var overrides = global.Read(parse);
+            if (commandSettings is { Count: > 0 })
+            {
+                overrides = overrides with { Settings = [.. overrides.Settings, .. commandSettings] };
+            }
+
+            settings = SyncSettings.Load(overrides);
         }
         catch (OptionsException ex)
         {
@@ -46,6 +55,10 @@ internal static class CommandRunner
         catch (ListReadException ex)
         {
             return env.Fail(ExitCodes.ListInvalid, ex.Message);
+        }
+        catch (MassRemovalException ex)
+        {
+            return env.Fail(ExitCodes.MassRemoval, ex.Message);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {

@@ -18,6 +18,12 @@ public static class ExitCodes
     /// <summary>The repository or registry could not be used at all (not one image's fault).</summary>
     public const int Unavailable = 4;
 
+    /// <summary>
+    /// The pass would remove more published tags than <c>Sync:MaxRemovalPercent</c> allows; it changed nothing
+    /// (<c>--allow-mass-removal</c> lets it go through).
+    /// </summary>
+    public const int MassRemoval = 5;
+
     /// <summary>Stopped by a signal (SIGINT/SIGTERM) before it finished.</summary>
     public const int Interrupted = 130;
 }

@@ -35,6 +35,15 @@ public sealed class SyncOptions
     /// <summary>Lines after this many are ignored (with a problem reported).</summary>
     public int MaxListLines { get; set; } = 100_000;
 
+    /// <summary>
+    /// A pass that would remove more than this share (percent) of the published tags, and more than one, or all of
+    /// them, stops before it changes anything (exit 5 from <c>sync</c>). 100 allows anything but emptying the repository.
+    /// </summary>
+    public int MaxRemovalPercent { get; set; } = 10;
+
+    /// <summary>Lets a pass remove more than <see cref="MaxRemovalPercent"/> (<c>sync --once --allow-mass-removal</c>); meant for one run, not for the configuration of <c>serve</c>.</summary>
+    public bool AllowMassRemoval { get; set; }
+
     /// <summary>Where the last result per image is kept (for <c>status</c>); never inside the repository.</summary>
     public string StateDirectory { get; set; } = "sync-state";
 
@@ -68,6 +77,11 @@ public sealed class SyncOptions
 
         Positive(PublishBatchSize, "Sync:PublishBatchSize", 10_000);
         Positive(MaxListLines, "Sync:MaxListLines", 10_000_000);
+        if (MaxRemovalPercent is < 0 or > 100)
+        {
+            throw new OptionsException("Sync:MaxRemovalPercent", string.Create(CultureInfo.InvariantCulture, $"must be between 0 and 100, not {MaxRemovalPercent}"));
+        }
+
         if (string.IsNullOrWhiteSpace(StateDirectory))
         {
             throw new OptionsException("Sync:StateDirectory", "must name a directory");

@@ -44,4 +44,8 @@ internal sealed partial class SyncEngine
 
     [LoggerMessage(EventId = 5012, Level = LogLevel.Warning, Message = "Registry {Registry} did not answer (line {LineNumber}: {Reason}); its other images fail at once until the next pass")]
     private static partial void LogRegistryUnreachable(ILogger logger, string registry, int lineNumber, string reason);
+
+    [LoggerMessage(EventId = 5013, Level = LogLevel.Error,
+        Message = "{ListSource} would remove {Removals} of the {Published} published tags in one pass, more than Sync:MaxRemovalPercent ({MaxPercent} %): the pass stopped before changing anything (--allow-mass-removal lets it go through)")]
+    private static partial void LogMassRemovalRefused(ILogger logger, string listSource, int removals, int published, int maxPercent);
 }

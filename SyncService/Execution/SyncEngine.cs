@@ -98,14 +98,21 @@ internal sealed partial class SyncEngine
             }
         }
 
+        // 7. Removals, decided now: a pass that would remove too much of the repository stops before it changes anything.
+        var removals = SyncPlanner.Removals(published, targets, protection.Covers, allowRemovals: list.Problems.Count == 0);
+        if (!_options.AllowMassRemoval && SyncPlanner.IsMassRemoval(removals.Count, published.Tags.Count, _options.MaxRemovalPercent))
+        {
+            LogMassRemovalRefused(_logger, list.Source, removals.Count, published.Tags.Count, _options.MaxRemovalPercent);
+            throw new MassRemovalException(list.Source, removals, published.Tags.Count, _options.MaxRemovalPercent);
+        }
+
         await MeasureAdoptionsAsync(changes, ct).ConfigureAwait(false);
 
-        // 7. New images: pull and flatten with bounded concurrency, published in batches as they are staged.
+        // 8. New images: pull and flatten with bounded concurrency, published in batches as they are staged.
         var pulls = settled.OfType<PullDecision>().GroupBy(p => p.ConfigDigest, StringComparer.Ordinal).ToList();
         await PullAndPublishAsync(pulls, changes, run, ct).ConfigureAwait(false);
 
-        // 8. Tags onto existing images, metadata updates and removals: one last batch.
-        var removals = SyncPlanner.Removals(published, targets, protection.Covers, allowRemovals: list.Problems.Count == 0);
+        // 9. Tags onto existing images, metadata updates and removals: one last batch.
         if (list.Problems.Count > 0 && published.Tags.Keys.Any(p => !targets.Any(t => t.TagPath == p) && !protection.Covers(p)))
         {
             run.Warn($"the list has {list.Problems.Count} malformed line(s): unlisted paths are kept until it is fixed");
@@ -167,6 +174,12 @@ internal sealed partial class SyncEngine
 
         // 5. What is published now, and what each reference names now.
         var published = await _repository.ReadStateAsync(ct).ConfigureAwait(false);
+        if (published.UnreadableDirectories.Count > 0)
+        {
+            var shown = string.Join(", ", published.UnreadableDirectories.Take(3)) + (published.UnreadableDirectories.Count > 3 ? ", ..." : string.Empty);
+            run.Warn($"skipped {published.UnreadableDirectories.Count} director{(published.UnreadableDirectories.Count == 1 ? "y" : "ies")} of the repository this service cannot read ({shown}): left alone, tags below them are not seen");
+        }
+
         var resolutions = await ResolveAsync(targets, run, unreachable, ct).ConfigureAwait(false);
 
         // 6. The plan; manifests only for what the top digests do not settle.

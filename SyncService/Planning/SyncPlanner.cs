@@ -115,6 +115,22 @@ internal static class SyncPlanner
         return [.. published.Tags.Keys.Where(path => !wanted.Contains(path) && !isProtected(path)).Order(StringComparer.Ordinal)];
     }
 
+    /// <summary>
+    /// Whether removing <paramref name="removals"/> of <paramref name="published"/> tags in one pass is a mass removal:
+    /// more than <paramref name="maxPercent"/> % of them and more than one, or every one of them. One tag at a time is
+    /// ordinary list maintenance; a list that would empty the repository or drop a large share of it is more likely
+    /// truncated (a bad merge) than meant.
+    /// </summary>
+    public static bool IsMassRemoval(int removals, int published, int maxPercent)
+    {
+        if (removals <= 0 || published <= 0)
+        {
+            return false;
+        }
+
+        return removals >= published || (removals > 1 && 100L * removals > (long)maxPercent * published);
+    }
+
     /// <summary>(top digest, platform) -> config digest of a published image that lists it.</summary>
     private static Dictionary<(string Digest, string Platform), string> IndexBySource(PublishedState published)
     {

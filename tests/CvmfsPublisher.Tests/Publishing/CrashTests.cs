@@ -82,7 +82,8 @@ public sealed class CrashTests
         if (killTree)
         {
             var busy = test.RunStandIn("transaction", TestRepository.RepositoryName);
-            Assert.Contains("is already in a transaction", busy.StandardOutput, StringComparison.Ordinal);
+            Assert.Equal(17, busy.ExitCode);
+            Assert.Contains("another transaction is already open", busy.StandardError, StringComparison.Ordinal);
         }
 
         var repository = test.Open();

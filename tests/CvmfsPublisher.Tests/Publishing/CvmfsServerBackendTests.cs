@@ -20,8 +20,8 @@ public sealed class CvmfsServerBackendTests
 
         test.RunStandIn("transaction", TestRepository.RepositoryName).AssertSuccess();
         var again = test.RunStandIn("transaction", TestRepository.RepositoryName);
-        Assert.NotEqual(0, again.ExitCode);
-        Assert.Contains($"Repository {TestRepository.RepositoryName} is already in a transaction", again.StandardOutput, StringComparison.Ordinal);
+        Assert.Equal(17, again.ExitCode); // EEXIST, as cvmfs_publish 2.11
+        Assert.Contains("CernVM-FS transaction error: another transaction is already open", again.StandardError, StringComparison.Ordinal);
         File.WriteAllText(file, "inside");
         test.RunStandIn("abort", "-f", TestRepository.RepositoryName).AssertSuccess();
         Assert.False(File.Exists(file), "abort discards");
@@ -63,7 +63,8 @@ public sealed class CvmfsServerBackendTests
         test.RunStandIn("transaction", TestRepository.RepositoryName).AssertSuccess();
         var busy = test.RunStandIn(plain.ToArray(), "ingest", "-t", "-", "-b", "x/plain", TestRepository.RepositoryName);
         Assert.NotEqual(0, busy.ExitCode);
-        Assert.Contains("already in a transaction", busy.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("another transaction is already open", busy.StandardError, StringComparison.Ordinal);
+        Assert.Contains("Impossible to start a transaction", busy.StandardError, StringComparison.Ordinal);
         test.RunStandIn("abort", "-f", TestRepository.RepositoryName).AssertSuccess();
 
         test.RunStandIn(plain.ToArray(), "ingest", "-t", "-", "-b", "x/plain", "-c", TestRepository.RepositoryName).AssertSuccess();
@@ -104,7 +105,7 @@ public sealed class CvmfsServerBackendTests
         Assert.Contains(subcommand, error.Command, StringComparison.Ordinal);
         var state = await repository.ReadStateAsync(Ct);
         Assert.Equal(before.Metadata.ConfigDigest, Assert.Single(state.Tags).Value);
-        Assert.Contains("is not in a transaction", test.RunStandIn("abort", "-f", TestRepository.RepositoryName).StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("is not in a transaction", test.RunStandIn("abort", "-f", TestRepository.RepositoryName).StandardError, StringComparison.Ordinal);
 
         test.InjectFailure(null);
         var retry = TestImages.Stage(repository, "next");
@@ -121,7 +122,7 @@ public sealed class CvmfsServerBackendTests
         var lost = TestImages.Stage(repository, "lost");
         var failed = await repository.ApplyAsync([lost, new SetTag("org/lost:1", lost.Metadata.ConfigDigest)], null, Ct);
         Assert.Equal(2, failed.Failed.Count);
-        Assert.Contains("is already in a transaction", test.RunStandIn("transaction", TestRepository.RepositoryName).StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("another transaction is already open", test.RunStandIn("transaction", TestRepository.RepositoryName).StandardError, StringComparison.Ordinal);
 
         test.InjectFailure(null);
         var found = TestImages.Stage(repository, "found");

@@ -129,7 +129,7 @@ public sealed class GarbageCollectionTests
         Assert.Contains("cvmfs_server publish: injected failure", Assert.IsType<TransactionAbortedException>(error).Message, StringComparison.Ordinal);
         TestImages.AssertComplete(Path.Combine(test.TreeRoot, RepositoryLayout.ImageDirectory(digest)), "gc-publish-fails");
         Assert.True((await repository.ReadStateAsync(Ct)).Images.ContainsKey(digest));
-        Assert.Contains("is not in a transaction", test.RunStandIn("abort", "-f", TestRepository.RepositoryName).StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("is not in a transaction", test.RunStandIn("abort", "-f", TestRepository.RepositoryName).StandardError, StringComparison.Ordinal);
 
         test.InjectFailure(null);
         Assert.Equal([digest], (await repository.CollectGarbageAsync(dryRun: false, Ct)).Removed);
