@@ -11,7 +11,7 @@ namespace CvmfsImages.Sync.Execution;
 /// </summary>
 internal sealed class ChangeSet(PublishedState published, TimeProvider time)
 {
-    private readonly Dictionary<string, ImageMetadata> _updates = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SourceUpdate> _updates = new(StringComparer.Ordinal);
     private readonly List<(ReuseDecision Decision, bool TagMoves)> _reuses = [];
 
     public IReadOnlyList<(ReuseDecision Decision, bool TagMoves)> Reuses => _reuses;
@@ -22,14 +22,14 @@ internal sealed class ChangeSet(PublishedState published, TimeProvider time)
         ArgumentNullException.ThrowIfNull(reuse);
         var moves = !published.Tags.TryGetValue(reuse.Target.TagPath, out var current) || current != reuse.ConfigDigest;
         _reuses.Add((reuse, moves));
-        var metadata = _updates.GetValueOrDefault(reuse.ConfigDigest) ?? published.Images[reuse.ConfigDigest];
-        var merged = WithSource(metadata, reuse.TopDigest.ToString(), reuse.Target.ReferenceText);
-        if (!ReferenceEquals(merged, metadata))
+        if (!_updates.TryGetValue(reuse.ConfigDigest, out var update))
         {
-            _updates[reuse.ConfigDigest] = merged;
+            update = new SourceUpdate(published.Images[reuse.ConfigDigest]);
+            _updates[reuse.ConfigDigest] = update;
         }
-    }
 
+        update.Add(reuse.TopDigest.ToString(), reuse.Target.ReferenceText);
+    }
     /// <summary>
     /// The changes that publish one new image (flattened at <paramref name="stagedTree"/>) and point its targets at
     /// it: the image, and one tag per pull, in the order of <paramref name="pulls"/>.
@@ -58,25 +58,40 @@ internal sealed class ChangeSet(PublishedState published, TimeProvider time)
     /// of <see cref="Reuses"/>), then the removals in the order given.
     /// </summary>
     public FinalChanges Final(IReadOnlyList<string> removals) => new(
-        [.. _updates.Values.Select(m => new UpdateMetadata(m))],
+        [.. _updates.Values.Where(u => u.Changed).Select(u => new UpdateMetadata(u.ToMetadata()))],
         [.. _reuses.Where(r => r.TagMoves).Select(r => TagChange(r.Decision.Target, r.Decision.ConfigDigest))],
         [.. removals.Select(path => new RemoveTag(path))]);
 
     private static SetTag TagChange(SyncTarget target, string configDigest) => new(target.TagPath, configDigest) { Reference = target.ReferenceText };
 
-    private static ImageMetadata WithSource(ImageMetadata metadata, string topDigest, string reference)
+    /// <summary>
+    /// The sources one published image gains in this pass, in the order seen after the ones it had: a set beside each
+    /// list, so that thousands of tags onto one image cost one look-up each, not a copy of the list each.
+    /// </summary>
+    private sealed class SourceUpdate(ImageMetadata metadata)
     {
-        var hasDigest = metadata.SourceDigests.Contains(topDigest, StringComparer.Ordinal);
-        var hasSource = metadata.Sources.Contains(reference, StringComparer.Ordinal);
-        if (hasDigest && hasSource)
+        private readonly List<string> _digests = [.. metadata.SourceDigests];
+        private readonly HashSet<string> _digestSet = new(metadata.SourceDigests, StringComparer.Ordinal);
+        private readonly List<string> _sources = [.. metadata.Sources];
+        private readonly HashSet<string> _sourceSet = new(metadata.Sources, StringComparer.Ordinal);
+
+        public bool Changed { get; private set; }
+
+        public void Add(string topDigest, string reference)
         {
-            return metadata;
+            if (_digestSet.Add(topDigest))
+            {
+                _digests.Add(topDigest);
+                Changed = true;
+            }
+
+            if (_sourceSet.Add(reference))
+            {
+                _sources.Add(reference);
+                Changed = true;
+            }
         }
 
-        return metadata with
-        {
-            SourceDigests = hasDigest ? metadata.SourceDigests : [.. metadata.SourceDigests, topDigest],
-            Sources = hasSource ? metadata.Sources : [.. metadata.Sources, reference],
-        };
+        public ImageMetadata ToMetadata() => metadata with { SourceDigests = [.. _digests], Sources = [.. _sources] };
     }
 }
