@@ -26,6 +26,7 @@ internal static unsafe partial class Libc
     public const int ENOENT = 2;
     public const int EINTR = 4;
     public const int EAGAIN = 11;
+    public const int EACCES = 13;
     public const int EEXIST = 17;
     public const int ENOTDIR = 20;
     public const int EISDIR = 21;
@@ -39,6 +40,7 @@ internal static unsafe partial class Libc
     public const ushort SIfLnk = 0xA000;
 
     public const byte DtDir = 4;
+    public const byte DtLnk = 10;
     public const byte DtUnknown = 0;
 
     private const string Lib = "libc";
