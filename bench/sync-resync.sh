@@ -7,8 +7,11 @@
 # start. Also: a 50,000-line list, parsed and planned with no network at all (`validate --offline`, and `sync --once`
 # of 50,000 digest pins that are all current: a pin names itself, so an unchanged pin costs no request).
 # The resync and the peer run alternately RUNS times (default 3) and their medians are compared (target <= 1.10 x).
-# PINS=0 skips the 50,000-line parts. Measures the build deploy/ installs (self-contained ReadyToRun publish); DEV=1
-# a plain `dotnet build` (JIT), EXE=/path/to/cvmfs-image-sync any other build.
+# PINS=0 skips the 50,000-line parts, PINS=N uses N pins instead of 50,000; each pin round publishes the pins onto a
+# fresh root (first publication: N new paths onto one published image, directory backend) and then syncs them again
+# when all are current. PIN_ROUNDS (default 1) rounds; OTHER_EXE=/path another build run in the same rounds,
+# interleaved, with the ratios printed (say, the parent commit's publish output). Measures the build deploy/ installs
+# (self-contained ReadyToRun publish); DEV=1 a plain `dotnet build` (JIT), EXE=/path/to/cvmfs-image-sync any other build.
 # Needs: docker-registry, curl, sha256sum, gzip, tar, jq-free bash. Usage: bench/sync-resync.sh [N] [RUNS]
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
