@@ -109,19 +109,19 @@ internal sealed class DirectorySession : IRepositorySession
             }
 
             var missing = new List<string>();
-            if (!MissingParents(relativePath, checkedDirectories, missing))
-            {
-                continue;
-            }
-
             string? old;
             try
             {
+                if (!MissingParents(relativePath, checkedDirectories, missing))
+                {
+                    continue;
+                }
+
                 old = missing.Count > 0 ? null : tree.ReadLink(relativePath);
             }
-            catch (IOException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                continue;
+                continue; // its own SetSymlinkAsync fails for it, as it always did
             }
 
             foreach (var directory in missing)
