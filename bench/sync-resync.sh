@@ -7,8 +7,11 @@
 # start. Also: a 50,000-line list, parsed and planned with no network at all (`validate --offline`, and `sync --once`
 # of 50,000 digest pins that are all current: a pin names itself, so an unchanged pin costs no request).
 # The resync and the peer run alternately RUNS times (default 3) and their medians are compared (target <= 1.10 x).
-# PINS=0 skips the 50,000-line parts. Measures the build deploy/ installs (self-contained ReadyToRun publish); DEV=1
-# a plain `dotnet build` (JIT), EXE=/path/to/cvmfs-image-sync any other build.
+# PINS=0 skips the 50,000-line parts, PINS=N uses N pins instead of 50,000; each pin round publishes the pins onto a
+# fresh root (first publication: N new paths onto one published image, directory backend) and then syncs them again
+# when all are current. PIN_ROUNDS (default 1) rounds; OTHER_EXE=/path another build run in the same rounds,
+# interleaved, with the ratios printed (say, the parent commit's publish output). Measures the build deploy/ installs
+# (self-contained ReadyToRun publish); DEV=1 a plain `dotnet build` (JIT), EXE=/path/to/cvmfs-image-sync any other build.
 # Needs: docker-registry, curl, sha256sum, gzip, tar, jq-free bash. Usage: bench/sync-resync.sh [N] [RUNS]
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
@@ -107,22 +110,35 @@ start=$(date +%s.%N)
 "$exe" validate --offline "$work/big.txt" "${args[@]}" > /dev/null
 big=$(echo "$(date +%s.%N) - $start" | bc)
 
-echo "== 50,000 digest pins, all current: sync --once (parse, plan, read the published state; no request)"
+npins=${PINS:-1}; [ "$npins" = 1 ] && npins=50000
+echo "== $npins digest pins: adding them onto one published image, then sync --once when all are current (no request)"
 manifest_digest=sha256:$(sha256sum "$work/manifest.json" | cut -d' ' -f1)
-pins=(--root "$work/pins-root" --set "Sync:StateDirectory=$work/pins-state")
-echo "127.0.0.1:$port/bench/img@$manifest_digest" > "$work/pins.txt"
-"$exe" sync --once --list "$work/pins.txt" "${pins[@]}" > "$work/pins1.out" || { tail -20 "$work/pins1.out"; exit 1; }
-seq -f "127.0.0.1:$port/pins/p%g@$manifest_digest" 1 50000 > "$work/pins.txt"
-start=$(date +%s.%N)
-"$exe" sync --once --list "$work/pins.txt" "${pins[@]}" > "$work/pins2.out" || { tail -20 "$work/pins2.out"; exit 1; }
-pins_add=$(echo "$(date +%s.%N) - $start" | bc)
-sleep 0.5
-pin_requests0=$(grep -c '"[A-Z]* /v2/' "$work/registry.log" || true)
-start=$(date +%s.%N)
-"$exe" sync --once --list "$work/pins.txt" "${pins[@]}" > "$work/pins3.out" || { tail -20 "$work/pins3.out"; exit 1; }
-pins_current=$(echo "$(date +%s.%N) - $start" | bc)
-sleep 0.5
-pin_requests=$(( $(grep -c '"[A-Z]* /v2/' "$work/registry.log" || true) - pin_requests0 ))
+seq -f "127.0.0.1:$port/pins/p%g@$manifest_digest" 1 "$npins" > "$work/pins.txt"
+echo "127.0.0.1:$port/bench/img@$manifest_digest" > "$work/pin1.txt"
+exes=("$exe"); [ -n "${OTHER_EXE:-}" ] && exes+=("$OTHER_EXE")
+pins_add_runs=(); pins_current_runs=(); other_add_runs=(); other_current_runs=(); pin_requests=0
+for round in $(seq "${PIN_ROUNDS:-1}"); do
+  for which in "${!exes[@]}"; do
+    e=${exes[$which]}
+    pins=(--root "$work/pins-root-$round-$which" --set "Sync:StateDirectory=$work/pins-state-$round-$which")
+    "$e" sync --once --list "$work/pin1.txt" "${pins[@]}" > "$work/pins1.out" || { tail -20 "$work/pins1.out"; exit 1; }
+    load=$(cut -d' ' -f1 /proc/loadavg)
+    start=$(date +%s.%N)
+    "$e" sync --once --list "$work/pins.txt" "${pins[@]}" > "$work/pins2.out" || { tail -20 "$work/pins2.out"; exit 1; }
+    add=$(echo "$(date +%s.%N) - $start" | bc)
+    sleep 0.5
+    pin_requests0=$(grep -c '"[A-Z]* /v2/' "$work/registry.log" || true)
+    start=$(date +%s.%N)
+    "$e" sync --once --list "$work/pins.txt" "${pins[@]}" > "$work/pins3.out" || { tail -20 "$work/pins3.out"; exit 1; }
+    current=$(echo "$(date +%s.%N) - $start" | bc)
+    sleep 0.5
+    pin_requests=$(( pin_requests + $(grep -c '"[A-Z]* /v2/' "$work/registry.log" || true) - pin_requests0 ))
+    if [ "$which" = 0 ]; then pins_add_runs+=("$add"); pins_current_runs+=("$current"); name=ours; else other_add_runs+=("$add"); other_current_runs+=("$current"); name=other; fi
+    printf '   round %d, %s: adding %.2f s, all current %.2f s (load average %s before, %s after)\n' "$round" "$name" "$add" "$current" "$load" "$(cut -d' ' -f1 /proc/loadavg)"
+    rm -rf "$work/pins-root-$round-$which" "$work/pins-state-$round-$which"
+  done
+done
+pins_add=$(median "${pins_add_runs[@]}"); pins_current=$(median "${pins_current_runs[@]}")
 echo "   $(tail -1 "$work/pins3.out" | sed 's/\x1b\[[0-9;]*m//g')"
 
 fi
@@ -132,7 +148,11 @@ printf 'resync of %d current tags, median of %d: %.2f s (target < 10 s), request
 printf 'peer (curl, %d HEADs, 16 parallel), median of %d: %.2f s; ratio ours/peer: %.2f (target <= 1.10)\n' "$n" "$runs" "$peer" "$(echo "$ours / $peer" | bc -l)"
 if [ "${PINS:-1}" != 0 ]; then
   printf 'validate --offline of 50,000 lines (process start included): %.2f s\n' "$big"
-  printf 'sync --once of 50,000 current digest pins (process start included): %.2f s, %d registry requests (target 0); adding them (50,000 new paths onto a published image, no download): %.2f s\n' "$pins_current" "$pin_requests" "$pins_add"
+  printf 'sync --once of %d current digest pins (process start included), median: %.2f s (target <= 3 s), %d registry requests (target 0); adding them (%d new paths onto a published image, no download), median: %.2f s (target <= 20 s)\n' "$npins" "$pins_current" "$pin_requests" "$npins" "$pins_add"
+  if [ -n "${OTHER_EXE:-}" ]; then
+    other_add=$(median "${other_add_runs[@]}"); other_current=$(median "${other_current_runs[@]}")
+    printf 'OTHER_EXE in the same rounds: adding %.2f s, all current %.2f s; ratio ours/other: adding %.3f, all current %.3f\n' "$other_add" "$other_current" "$(echo "$pins_add / $other_add" | bc -l)" "$(echo "$pins_current / $other_current" | bc -l)"
+  fi
 else
   pin_requests=0
 fi

@@ -26,6 +26,7 @@ internal static unsafe partial class Libc
     public const int ENOENT = 2;
     public const int EINTR = 4;
     public const int EAGAIN = 11;
+    public const int EACCES = 13;
     public const int EEXIST = 17;
     public const int ENOTDIR = 20;
     public const int EISDIR = 21;
@@ -39,6 +40,7 @@ internal static unsafe partial class Libc
     public const ushort SIfLnk = 0xA000;
 
     public const byte DtDir = 4;
+    public const byte DtLnk = 10;
     public const byte DtUnknown = 0;
 
     private const string Lib = "libc";
@@ -46,7 +48,6 @@ internal static unsafe partial class Libc
     private const uint RenameNoReplaceFlag = 1;
     private const int LockExclusive = 2;
     private const int LockNonBlocking = 4;
-    private const int EAccess = 13;
 
     // O_DIRECTORY and O_NOFOLLOW are the only flags used here whose values differ: arm64 (and arm) use the
     // "asm-generic" alternates.
@@ -268,15 +269,9 @@ internal static unsafe partial class Libc
         }
     }
 
-    /// <summary>Entry types readdir(3) reports (d_type); <see cref="DirectoryTypeUnknown"/> where the file system does not say.</summary>
-    public const byte DirectoryTypeUnknown = 0;
-
-    public const byte DirectoryTypeDirectory = 4;
-
-    public const byte DirectoryTypeSymlink = 10;
-
     /// <summary>
-    /// The names and types of a directory's entries ("." and ".." left out) in one pass of readdir(3): on a FUSE mount
+    /// The names and types (<see cref="DtDir"/>, <see cref="DtLnk"/>, <see cref="DtUnknown"/> where the file system
+    /// does not say) of a directory's entries ("." and ".." left out) in one pass of readdir(3): on a FUSE mount
     /// (/cvmfs) a stat per entry is a round trip each. EACCES is an <see cref="UnauthorizedAccessException"/>.
     /// </summary>
     public static List<(string Name, byte Type)> ReadDirectory(string path)
@@ -285,7 +280,7 @@ internal static unsafe partial class Libc
         if (directory == IntPtr.Zero)
         {
             var errno = Marshal.GetLastPInvokeError();
-            throw errno == EAccess
+            throw errno == EACCES
                 ? new UnauthorizedAccessException($"Access to the path '{path}' is denied.", PathError("opendir", path, null, errno))
                 : PathError("opendir", path, null, errno);
         }

@@ -221,8 +221,8 @@ public sealed partial class CvmfsRepository
         var session = backend.Begin(TestHook);
         await using (session.ConfigureAwait(false))
         {
-            var tx = new Transaction(session, snapshot, time.GetTimestamp());
             var untried = new Queue<Attempt>(batch.Where(a => a.Change is AddImage).Concat(batch.Where(a => a.Change is not AddImage)));
+            var tx = new Transaction(session, snapshot, untried, time.GetTimestamp());
             var failure = await ApplyInOrderAsync(tx, untried, a => a.Change is AddImage, ct).ConfigureAwait(false)
                 ?? await WriteAddedMetadataAsync(tx, ct).ConfigureAwait(false)
                 ?? await ApplyInOrderAsync(tx, untried, _ => true, ct).ConfigureAwait(false);
@@ -395,6 +395,7 @@ public sealed partial class CvmfsRepository
         snapshot.Tags.TryGetValue(setTag.TagPath, out var old);
         if (old != digest)
         {
+            ExpectTags(tx, setTag);
             await tx.Session.SetSymlinkAsync(setTag.TagPath, RepositoryLayout.LinkTarget(setTag.TagPath, digest, options.TagLinks, mountPath), ct).ConfigureAwait(false);
             snapshot.Tags[setTag.TagPath] = digest;
             LogTagSet(setTag.TagPath, digest);
@@ -409,6 +410,37 @@ public sealed partial class CvmfsRepository
             await WriteMetadataAsync(tx.Session, snapshot, metadata with { UnreferencedSince = null }, ct).ConfigureAwait(false);
             LogReferencedAgain(digest);
         }
+    }
+
+    /// <summary>
+    /// Tells the session which links this tag and the next ones waiting in this transaction will set (up to
+    /// <see cref="ExpectedTagsAtOnce"/>), unless it was told already: the directory backend journals them with one
+    /// flush to disk instead of one per tag. Only tags that will change a link are named (image there, new target).
+    /// </summary>
+    private static void ExpectTags(Transaction tx, SetTag setTag)
+    {
+        if (tx.Expected.Contains(setTag.TagPath))
+        {
+            return;
+        }
+
+        var paths = new List<string> { setTag.TagPath };
+        tx.Expected.Add(setTag.TagPath);
+        foreach (var next in tx.Untried)
+        {
+            if (paths.Count >= ExpectedTagsAtOnce)
+            {
+                break;
+            }
+
+            if (next.Change is SetTag s && tx.Snapshot.ImageDirectories.Contains(s.ConfigDigest) &&
+                (!tx.Snapshot.Tags.TryGetValue(s.TagPath, out var current) || current != s.ConfigDigest) && tx.Expected.Add(s.TagPath))
+            {
+                paths.Add(s.TagPath);
+            }
+        }
+
+        tx.Session.ExpectSymlinks(paths);
     }
 
     private async Task RemoveTagAsync(Transaction tx, RemoveTag removeTag, CancellationToken ct)
@@ -527,6 +559,9 @@ public sealed partial class CvmfsRepository
         _ => change.GetType().Name,
     };
 
+    /// <summary>How many tags <see cref="ExpectTags"/> names at once: the directory backend's journal is flushed once per that many.</summary>
+    private const int ExpectedTagsAtOnce = 1024;
+
     /// <summary>One input change on its way through the transactions: its place in the input, and whether it was retried.</summary>
     private sealed record Attempt(int Index, RepositoryChange Change, bool Retried);
 
@@ -577,11 +612,17 @@ public sealed partial class CvmfsRepository
     }
 
     /// <summary>One transaction: its session, the snapshot it keeps current, what it did, and what later phases take up.</summary>
-    private sealed class Transaction(IRepositorySession session, RepositorySnapshot snapshot, long started)
+    private sealed class Transaction(IRepositorySession session, RepositorySnapshot snapshot, Queue<Attempt> untried, long started)
     {
         public IRepositorySession Session { get; } = session;
 
         public RepositorySnapshot Snapshot { get; } = snapshot;
+
+        /// <summary>The changes not yet tried in this transaction, next first.</summary>
+        public Queue<Attempt> Untried { get; } = untried;
+
+        /// <summary>The tag paths the session was told it is about to set (<see cref="ExpectTags"/>).</summary>
+        public HashSet<string> Expected { get; } = new(StringComparer.Ordinal);
 
         public long Started { get; } = started;
 

@@ -78,6 +78,11 @@ internal sealed class CvmfsServerSession : IRepositorySession
         Tree.WriteFile(relativePath, content.Span, RepositoryTree.TemporaryName(relativePath));
     }
 
+    /// <summary>Nothing to prepare: the transaction is <c>cvmfs_server</c>'s, and nothing is journaled here.</summary>
+    public void ExpectSymlinks(IReadOnlyList<string> relativePaths)
+    {
+    }
+
     public async Task DeleteFileAsync(string relativePath, CancellationToken ct)
     {
         await EnsureOpenAsync(ct).ConfigureAwait(false);

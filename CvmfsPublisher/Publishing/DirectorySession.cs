@@ -11,6 +11,8 @@ internal sealed class DirectorySession : IRepositorySession
     private readonly string journalPath;
     private readonly string trash;
     private readonly Func<string, CancellationToken, Task>? hook;
+    private readonly Dictionary<string, string> journaledLinks = new(StringComparer.Ordinal);
+    private readonly HashSet<string> journaledDirectories = new(StringComparer.Ordinal);
     private FileStream? journal;
     private bool finished;
 
@@ -76,11 +78,70 @@ internal sealed class DirectorySession : IRepositorySession
     public async Task SetSymlinkAsync(string relativePath, string target, CancellationToken ct)
     {
         EnsureParent(relativePath);
-        var old = tree.ReadLink(relativePath);
-        var temporary = RepositoryTree.TemporaryName(relativePath);
-        Journal(new JournalEntry("link", relativePath, old, temporary));
+        if (!journaledLinks.Remove(relativePath, out var temporary))
+        {
+            var old = tree.ReadLink(relativePath);
+            temporary = RepositoryTree.TemporaryName(relativePath);
+            Journal(new JournalEntry("link", relativePath, old, temporary));
+        }
+
         tree.ReplaceSymlink(relativePath, target, temporary);
         await Hook("tag-set", ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Journals the links (and the directories they need) ahead, flushed to disk once for all of them. Undo is
+    /// idempotent, so an entry whose change never happened undoes nothing: the link still has its old target (or is
+    /// still absent), the directory is still missing. Replayed backwards, the earliest entry for a path restores it
+    /// last, so a path changed again after its entry here (a removal in between) still ends as it was at the start.
+    /// A path that cannot be journaled here (something other than a directory above it, something other than a
+    /// link at it) is left to <see cref="SetSymlinkAsync"/>, which fails for it as it always did.
+    /// </summary>
+    public void ExpectSymlinks(IReadOnlyList<string> relativePaths)
+    {
+        var checkedDirectories = new HashSet<string>(StringComparer.Ordinal);
+        var any = false;
+        foreach (var relativePath in relativePaths)
+        {
+            if (journaledLinks.ContainsKey(relativePath))
+            {
+                continue;
+            }
+
+            var missing = new List<string>();
+            string? old;
+            try
+            {
+                if (!MissingParents(relativePath, checkedDirectories, missing))
+                {
+                    continue;
+                }
+
+                old = missing.Count > 0 ? null : tree.ReadLink(relativePath);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                continue; // its own SetSymlinkAsync fails for it, as it always did
+            }
+
+            foreach (var directory in missing)
+            {
+                if (journaledDirectories.Add(directory))
+                {
+                    Journal(new JournalEntry("mkdir", directory), flush: false);
+                }
+            }
+
+            var temporary = RepositoryTree.TemporaryName(relativePath);
+            Journal(new JournalEntry("link", relativePath, old, temporary), flush: false);
+            journaledLinks[relativePath] = temporary;
+            any = true;
+        }
+
+        if (any)
+        {
+            journal!.Flush(flushToDisk: true);
+        }
     }
 
     public Task DeleteSymlinkAsync(string relativePath, CancellationToken ct)
@@ -202,6 +263,13 @@ internal sealed class DirectorySession : IRepositorySession
 
                 break;
             case "link":
+                if (!tree.ParentsAreDirectoriesOrMissing(entry.Path))
+                {
+                    // Never reached through a link: an entry journaled ahead (see ExpectSymlinks) whose change
+                    // never happened can name a path below one; nothing of ours is there.
+                    break;
+                }
+
                 if (entry.Old is null)
                 {
                     tree.DeleteSymlink(entry.Path);
@@ -233,11 +301,56 @@ internal sealed class DirectorySession : IRepositorySession
         var slash = relativePath.LastIndexOf('/');
         if (slash > 0)
         {
-            tree.EnsureDirectories(relativePath[..slash], d => Journal(new JournalEntry("mkdir", d)));
+            tree.EnsureDirectories(relativePath[..slash], d =>
+            {
+                if (!journaledDirectories.Contains(d))
+                {
+                    Journal(new JournalEntry("mkdir", d));
+                }
+            });
         }
     }
 
-    private void Journal(JournalEntry entry)
+    /// <summary>
+    /// The directories above <paramref name="relativePath"/> that are missing, outermost first, into
+    /// <paramref name="missing"/>; false when one of them is something other than a directory. Never follows a link:
+    /// each component is looked at with lstat, and nothing below a missing one.
+    /// </summary>
+    private bool MissingParents(string relativePath, HashSet<string> present, List<string> missing)
+    {
+        for (var slash = relativePath.IndexOf('/'); slash > 0; slash = relativePath.IndexOf('/', slash + 1))
+        {
+            var directory = relativePath[..slash];
+            if (missing.Count > 0 || journaledDirectories.Contains(directory))
+            {
+                missing.Add(directory);
+                continue;
+            }
+
+            if (present.Contains(directory))
+            {
+                continue;
+            }
+
+            var status = Libc.LStat(tree.Full(directory));
+            if (status is null)
+            {
+                missing.Add(directory);
+            }
+            else if (status.Value.IsDirectory)
+            {
+                present.Add(directory);
+            }
+            else
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private void Journal(JournalEntry entry, bool flush = true)
     {
         journal ??= new FileStream(journalPath, new FileStreamOptions
         {
@@ -248,7 +361,10 @@ internal sealed class DirectorySession : IRepositorySession
         var line = JsonSerializer.SerializeToUtf8Bytes(entry, JournalJson.Default.JournalEntry);
         journal.Write(line);
         journal.Write("\n"u8);
-        journal.Flush(flushToDisk: true);
+        if (flush)
+        {
+            journal.Flush(flushToDisk: true);
+        }
     }
 
     private Task Hook(string point, CancellationToken ct) => hook?.Invoke(point, ct) ?? Task.CompletedTask;

@@ -20,6 +20,13 @@ internal interface IRepositorySession : IAsyncDisposable
     /// <summary>Creates or atomically replaces the symlink at <paramref name="relativePath"/>.</summary>
     Task SetSymlinkAsync(string relativePath, string target, CancellationToken ct);
 
+    /// <summary>
+    /// Says which symlinks the next <see cref="SetSymlinkAsync"/> calls are about to set, so that a session can
+    /// prepare them together (the directory backend journals them with one flush to disk instead of one per link).
+    /// A hint only: any of them may never be set, and a call for a path not named here works as always.
+    /// </summary>
+    void ExpectSymlinks(IReadOnlyList<string> relativePaths);
+
     /// <summary>Removes the symlink when there, and the directories it leaves empty.</summary>
     Task DeleteSymlinkAsync(string relativePath, CancellationToken ct);
 

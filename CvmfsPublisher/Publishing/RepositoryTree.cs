@@ -85,6 +85,29 @@ internal sealed class RepositoryTree
         return new FileInfo(full).LinkTarget;
     }
 
+    /// <summary>
+    /// Whether every directory above <paramref name="relativePath"/> is a real directory or missing (then so is
+    /// everything below it): looking at the path itself then follows no link. Each component is looked at with lstat.
+    /// </summary>
+    public bool ParentsAreDirectoriesOrMissing(string relativePath)
+    {
+        for (var slash = relativePath.IndexOf('/'); slash > 0; slash = relativePath.IndexOf('/', slash + 1))
+        {
+            var status = Libc.LStat(Full(relativePath[..slash]));
+            if (status is null)
+            {
+                return true;
+            }
+
+            if (!status.Value.IsDirectory)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>Points the symlink at <paramref name="target"/>: a temporary link renamed over the old one (atomic).</summary>
     public void ReplaceSymlink(string relativePath, string target, string temporaryName)
     {

@@ -11,9 +11,9 @@ namespace CvmfsImages.Sync.Execution;
 /// </summary>
 internal sealed class ChangeSet(PublishedState published, TimeProvider time)
 {
-    private readonly Dictionary<string, ImageMetadata> _updates = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SourceUpdate> _updates = new(StringComparer.Ordinal);
     private readonly List<(ReuseDecision Decision, bool TagMoves)> _reuses = [];
-    private readonly Dictionary<string, ImageMetadata> _adoptions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SourceUpdate> _adoptions = new(StringComparer.Ordinal);
     private readonly List<(AdoptDecision Decision, bool TagMoves)> _adopts = [];
 
     public IReadOnlyList<(ReuseDecision Decision, bool TagMoves)> Reuses => _reuses;
@@ -31,9 +31,13 @@ internal sealed class ChangeSet(PublishedState published, TimeProvider time)
         var moves = !published.Tags.TryGetValue(adopt.Target.TagPath, out var current) || current != adopt.ImageKey;
         _adopts.Add((adopt, moves));
         var top = adopt.TopDigest.ToString();
-        _adoptions[adopt.ImageKey] = _adoptions.TryGetValue(adopt.ImageKey, out var metadata)
-            ? WithSource(metadata, top, adopt.Target.ReferenceText)
-            : new ImageMetadata
+        if (_adoptions.TryGetValue(adopt.ImageKey, out var update))
+        {
+            update.Add(top, adopt.Target.ReferenceText);
+            return;
+        }
+
+        _adoptions[adopt.ImageKey] = new SourceUpdate(new ImageMetadata
             {
                 ConfigDigest = adopt.Image.Config.Digest.ToString(),
                 ManifestDigest = adopt.Image.ManifestDigest.ToString(),
@@ -42,7 +46,7 @@ internal sealed class ChangeSet(PublishedState published, TimeProvider time)
                 Platform = adopt.Target.PlatformText,
                 PublishedAt = time.GetUtcNow(),
                 AdoptedFrom = RepositoryLayout.ImageDirectory(adopt.ImageKey),
-            };
+            });
     }
 
     /// <summary>Points a target at an image already published; records its top digest and reference as sources.</summary>
@@ -51,14 +55,14 @@ internal sealed class ChangeSet(PublishedState published, TimeProvider time)
         ArgumentNullException.ThrowIfNull(reuse);
         var moves = !published.Tags.TryGetValue(reuse.Target.TagPath, out var current) || current != reuse.ConfigDigest;
         _reuses.Add((reuse, moves));
-        var metadata = _updates.GetValueOrDefault(reuse.ConfigDigest) ?? published.Images[reuse.ConfigDigest];
-        var merged = WithSource(metadata, reuse.TopDigest.ToString(), reuse.Target.ReferenceText);
-        if (!ReferenceEquals(merged, metadata))
+        if (!_updates.TryGetValue(reuse.ConfigDigest, out var update))
         {
-            _updates[reuse.ConfigDigest] = merged;
+            update = new SourceUpdate(published.Images[reuse.ConfigDigest]);
+            _updates[reuse.ConfigDigest] = update;
         }
-    }
 
+        update.Add(reuse.TopDigest.ToString(), reuse.Target.ReferenceText);
+    }
     /// <summary>
     /// The changes that publish one new image (flattened at <paramref name="stagedTree"/>) and point its targets at
     /// it: the image, and one tag per pull, in the order of <paramref name="pulls"/>.
@@ -86,8 +90,7 @@ internal sealed class ChangeSet(PublishedState published, TimeProvider time)
     public IReadOnlyCollection<string> AdoptedKeys => _adoptions.Keys;
 
     /// <summary>Records the measured size and entry count of a directory to adopt.</summary>
-    public void Measured(string imageKey, long bytes, long entries) =>
-        _adoptions[imageKey] = _adoptions[imageKey] with { Size = bytes, Files = entries };
+    public void Measured(string imageKey, long bytes, long entries) => _adoptions[imageKey].Measured(bytes, entries);
 
     /// <summary>
     /// The last batch: adoptions (one per directory), tag moves onto adopted directories (one per adoption that moves
@@ -95,27 +98,44 @@ internal sealed class ChangeSet(PublishedState published, TimeProvider time)
     /// reuse that moves a tag, in the order of <see cref="Reuses"/>), then the removals in the order given.
     /// </summary>
     public FinalChanges Final(IReadOnlyList<string> removals) => new(
-        [.. _adoptions.Values.Select(m => new AdoptImage(m))],
+        [.. _adoptions.Values.Select(u => new AdoptImage(u.ToMetadata()))],
         [.. _adopts.Where(a => a.TagMoves).Select(a => TagChange(a.Decision.Target, a.Decision.ImageKey))],
-        [.. _updates.Values.Select(m => new UpdateMetadata(m))],
+        [.. _updates.Values.Where(u => u.Changed).Select(u => new UpdateMetadata(u.ToMetadata()))],
         [.. _reuses.Where(r => r.TagMoves).Select(r => TagChange(r.Decision.Target, r.Decision.ConfigDigest))],
         [.. removals.Select(path => new RemoveTag(path))]);
 
     private static SetTag TagChange(SyncTarget target, string imageKey) => new(target.TagPath, imageKey) { Reference = target.ReferenceText };
 
-    private static ImageMetadata WithSource(ImageMetadata metadata, string topDigest, string reference)
+    /// <summary>
+    /// The sources one published image gains in this pass, in the order seen after the ones it had: a set beside each
+    /// list, so that thousands of tags onto one image cost one look-up each, not a copy of the list each.
+    /// </summary>
+    private sealed class SourceUpdate(ImageMetadata metadata)
     {
-        var hasDigest = metadata.SourceDigests.Contains(topDigest, StringComparer.Ordinal);
-        var hasSource = metadata.Sources.Contains(reference, StringComparer.Ordinal);
-        if (hasDigest && hasSource)
+        private readonly List<string> _digests = [.. metadata.SourceDigests];
+        private readonly HashSet<string> _digestSet = new(metadata.SourceDigests, StringComparer.Ordinal);
+        private readonly List<string> _sources = [.. metadata.Sources];
+        private readonly HashSet<string> _sourceSet = new(metadata.Sources, StringComparer.Ordinal);
+
+        public bool Changed { get; private set; }
+
+        public void Add(string topDigest, string reference)
         {
-            return metadata;
+            if (_digestSet.Add(topDigest))
+            {
+                _digests.Add(topDigest);
+                Changed = true;
+            }
+
+            if (_sourceSet.Add(reference))
+            {
+                _sources.Add(reference);
+                Changed = true;
+            }
         }
 
-        return metadata with
-        {
-            SourceDigests = hasDigest ? metadata.SourceDigests : [.. metadata.SourceDigests, topDigest],
-            Sources = hasSource ? metadata.Sources : [.. metadata.Sources, reference],
-        };
+        public void Measured(long bytes, long entries) => metadata = metadata with { Size = bytes, Files = entries };
+
+        public ImageMetadata ToMetadata() => metadata with { SourceDigests = [.. _digests], Sources = [.. _sources] };
     }
 }

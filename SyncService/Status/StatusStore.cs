@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using CvmfsImages.Sync.Execution;
 
 namespace CvmfsImages.Sync.Status;
@@ -14,6 +15,27 @@ internal sealed class StatusStore : IDisposable
     {
         WriteIndented = true,
         Converters = { new JsonStringEnumConverter() },
+    };
+
+    /// <summary>
+    /// The same, reading everything but <see cref="SyncStatus.Images"/> (skipped by the reader): a full pass replaces
+    /// them all, and 50,000 of them are most of the file (issue 21).
+    /// </summary>
+    private static readonly JsonSerializerOptions JsonWithoutImages = new(Json)
+    {
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver
+        {
+            Modifiers =
+            {
+                info =>
+                {
+                    if (info.Type == typeof(SyncStatus) && info.Properties.FirstOrDefault(p => p.Name == "images") is { } images)
+                    {
+                        info.Properties.Remove(images);
+                    }
+                },
+            },
+        },
     };
 
     /// <summary>How many recent passes <see cref="SyncStatus.Passes"/> keeps.</summary>
@@ -38,12 +60,14 @@ internal sealed class StatusStore : IDisposable
     public void Dispose() => _gate.Dispose();
 
     /// <summary>The stored status; an empty one when there is none or it cannot be read.</summary>
-    public async Task<SyncStatus> ReadAsync(CancellationToken ct)
+    public Task<SyncStatus> ReadAsync(CancellationToken ct) => ReadAsync(Json, ct);
+
+    private async Task<SyncStatus> ReadAsync(JsonSerializerOptions options, CancellationToken ct)
     {
         try
         {
             await using var stream = File.OpenRead(_path);
-            return await JsonSerializer.DeserializeAsync<SyncStatus>(stream, Json, ct).ConfigureAwait(false) ?? new SyncStatus();
+            return await JsonSerializer.DeserializeAsync<SyncStatus>(stream, options, ct).ConfigureAwait(false) ?? new SyncStatus();
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or JsonException)
         {
@@ -58,12 +82,14 @@ internal sealed class StatusStore : IDisposable
     public Task RecordAsync(SyncReport report, string scope, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(report);
+        var full = scope == SyncScope.Full.Name;
         return UpdateAsync(
+            full ? JsonWithoutImages : Json,
             status =>
             {
                 var images = new Dictionary<string, ImageResult>(status.Images, StringComparer.Ordinal);
                 var failingSince = new Dictionary<string, DateTimeOffset>(status.FailingSince, StringComparer.Ordinal);
-                if (scope == SyncScope.Full.Name)
+                if (full)
                 {
                     images.Clear();
                 }
@@ -116,14 +142,14 @@ internal sealed class StatusStore : IDisposable
 
     /// <summary>Records that a scheduled job ran.</summary>
     public Task RecordJobRunAsync(string job, DateTimeOffset at, CancellationToken ct) =>
-        UpdateAsync(status => status with { JobRuns = new(status.JobRuns, StringComparer.Ordinal) { [job] = at } }, ct);
+        UpdateAsync(Json, status => status with { JobRuns = new(status.JobRuns, StringComparer.Ordinal) { [job] = at } }, ct);
 
-    private async Task UpdateAsync(Func<SyncStatus, SyncStatus> change, CancellationToken ct)
+    private async Task UpdateAsync(JsonSerializerOptions read, Func<SyncStatus, SyncStatus> change, CancellationToken ct)
     {
         await _gate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            var updated = change(await ReadAsync(ct).ConfigureAwait(false));
+            var updated = change(await ReadAsync(read, ct).ConfigureAwait(false));
             Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
             var temp = _path + ".tmp";
             await using (var stream = File.Create(temp))

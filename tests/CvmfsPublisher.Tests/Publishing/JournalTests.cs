@@ -46,4 +46,35 @@ public sealed class JournalTests
         Assert.Contains("line 1", error.Message);
         Assert.Equal("../.images/aa/new", new FileInfo(tree.Full("org/app:1")).LinkTarget); // nothing undone
     }
+
+    /// <summary>
+    /// Links are journaled ahead in batches (one flush for many): a crash in the middle leaves entries whose change
+    /// never happened. Undoing them changes nothing, and never goes through a link to do it.
+    /// </summary>
+    [Fact]
+    public void Entries_journaled_ahead_whose_change_never_happened_undo_nothing_and_follow_no_link()
+    {
+        using var temp = new TempDirectory("journal");
+        var tree = new RepositoryTree(temp.Combine("root"));
+        Directory.CreateDirectory(tree.Full(".images/aa/old"));
+        File.CreateSymbolicLink(tree.Full(".images/aa/old/x:1"), "inside-the-image");
+        Directory.CreateDirectory(tree.Full("org"));
+        File.CreateSymbolicLink(tree.Full("org/app:1"), "../.images/aa/old");
+        var journal = temp.Combine("transaction.journal");
+        File.WriteAllLines(journal,
+        [
+            """{"op":"link","path":"org/app:1","old":"../.images/aa/old","temporary":"org/.app:1.tmp-1"}""",
+            """{"op":"mkdir","path":"new"}""",
+            """{"op":"mkdir","path":"new/deeper"}""",
+            """{"op":"link","path":"new/deeper/app:1","temporary":"new/deeper/.app:1.tmp-2"}""",
+            """{"op":"link","path":"org/app:1/x:1","temporary":"org/app:1/.x:1.tmp-3"}""", // below a link: never ours
+        ]);
+
+        Assert.Equal(5, DirectorySession.Undo(tree, journal));
+
+        Assert.Equal("../.images/aa/old", new FileInfo(tree.Full("org/app:1")).LinkTarget);
+        Assert.Equal("inside-the-image", new FileInfo(tree.Full(".images/aa/old/x:1")).LinkTarget); // not reached through org/app:1
+        Assert.False(Path.Exists(tree.Full("new")));
+        Assert.Equal(["app:1"], Directory.EnumerateFileSystemEntries(tree.Full("org")).Select(Path.GetFileName));
+    }
 }
