@@ -80,7 +80,7 @@ void set_no_new_privs(void)
 }
 
 /* Every capability, from every set: bounding (so that no later exec regains any), ambient, then the rest. */
-void drop_all_capabilities(void)
+void drop_bounding_and_ambient_sets(void)
 {
     for (unsigned long cap = 0; cap <= 63; cap++) {
         if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
@@ -93,6 +93,11 @@ void drop_all_capabilities(void)
     /* EINVAL: a kernel before 4.3 has no ambient set, so there is nothing to clear. */
     if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
         die_with_errno("prctl(PR_CAP_AMBIENT_CLEAR_ALL)");
+}
+
+void drop_all_capabilities(void)
+{
+    drop_bounding_and_ambient_sets();
     struct __user_cap_header_struct header = { _LINUX_CAPABILITY_VERSION_3, 0 };
     struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
     memset(data, 0, sizeof data);

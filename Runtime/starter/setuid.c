@@ -493,19 +493,6 @@ static void check_no_capabilities(void)
     }
 }
 
-static void drop_bounding_set(void)
-{
-    for (unsigned long cap = 0; cap <= 63; cap++) {
-        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
-            if (errno == EINVAL)
-                break;
-            die_with_errno("prctl(PR_CAPBSET_DROP, %lu)", cap);
-        }
-    }
-    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
-        die_with_errno("prctl(PR_CAP_AMBIENT_CLEAR_ALL)");
-}
-
 /* setgroups, setresgid, setresuid to the caller's; false (errno set) on a failure, for the probe's child. */
 static bool become_caller(void)
 {
@@ -665,7 +652,7 @@ void suid_startup(int argc, char **argv, int ops_fd)
         die("the setuid starter must be owned by root and installed setuid (euid is %u)", (unsigned)geteuid());
 
     /* Root, reduced to what the setup needs, before anything else is read. */
-    drop_bounding_set();
+    drop_bounding_and_ambient_sets();
     set_capabilities(SETUP_CAPABILITIES);
     /* The config, walked through root-owned directories only (see open_config); no DAC capability is held, so
      * root reads it by its owner bits. */

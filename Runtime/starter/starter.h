@@ -25,6 +25,7 @@ void mount_pivot_into_new_root(void);
 void reset_inherited_signal_state(void);
 void block_forwarded_signals(void);
 void set_no_new_privs(void);
+void drop_bounding_and_ambient_sets(void);
 void drop_all_capabilities(void);
 void forbid_terminal_injection(void);
 void close_inherited_fds(void);
