@@ -169,9 +169,17 @@ internal static unsafe partial class Libc
         {
             while (true)
             {
+                Marshal.SetLastPInvokeError(0);
                 var ent = ReadDir(dir);
                 if (ent == 0)
                 {
+                    // NULL is the end, or an error when errno says so: never a silently short listing.
+                    var errno = Errno;
+                    if (errno != 0)
+                    {
+                        throw new IOException($"readdir failed: {Describe(errno)}", errno);
+                    }
+
                     break;
                 }
 
@@ -276,50 +284,17 @@ internal static unsafe partial class Libc
     /// </summary>
     public static List<(string Name, byte Type)> ReadDirectory(string path)
     {
-        var directory = opendir(path);
-        if (directory == IntPtr.Zero)
+        var fd = OpenAt(AtFdCwd, path, ODirectory | OCloExec, 0);
+        if (fd < 0)
         {
-            var errno = Marshal.GetLastPInvokeError();
+            var errno = Errno;
             throw errno == EACCES
-                ? new UnauthorizedAccessException($"Access to the path '{path}' is denied.", PathError("opendir", path, null, errno))
-                : PathError("opendir", path, null, errno);
+                ? new UnauthorizedAccessException($"Access to the path '{path}' is denied.", PathError("open", path, null, errno))
+                : PathError("open", path, null, errno);
         }
 
-        try
-        {
-            var entries = new List<(string, byte)>();
-            while (true)
-            {
-                Marshal.SetLastPInvokeError(0);
-                var entry = readdir(directory);
-                if (entry == IntPtr.Zero)
-                {
-                    var errno = Marshal.GetLastPInvokeError();
-                    return errno == 0 ? entries : throw PathError("readdir", path, null, errno);
-                }
-
-                // glibc's struct dirent on 64-bit Linux: d_ino (8), d_off (8), d_reclen (2), d_type (1), d_name.
-                var name = Marshal.PtrToStringUTF8(entry + 19) ?? string.Empty;
-                if (name is not ("." or ".."))
-                {
-                    entries.Add((name, Marshal.ReadByte(entry, 18)));
-                }
-            }
-        }
-        finally
-        {
-            _ = closedir(directory);
-        }
+        return ReadDirectory(fd);
     }
-
-    [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial IntPtr opendir(string path);
-
-    [LibraryImport(Lib, SetLastError = true)]
-    private static partial IntPtr readdir(IntPtr directory);
-
-    [LibraryImport(Lib)]
-    private static partial int closedir(IntPtr directory);
 
     private static IOException PathError(string call, string path, string? other, int errno)
     {
